@@ -1,0 +1,116 @@
+#include "common/cli.hpp"
+
+#include <iostream>
+#include <new>
+#include <vector>
+
+#include "nin/core/error.hpp"
+#include "nin/spec/network_spec.hpp"
+
+namespace nin::cli {
+namespace po = boost::program_options;
+
+namespace {
+struct FormatName {
+  Format format;
+  std::string_view name;
+};
+constexpr FormatName kFormats[] = {
+    {Format::md, "md"}, {Format::csv, "csv"}, {Format::tsv, "tsv"}, {Format::json, "json"}};
+}  // namespace
+
+Format parse_format(const std::string& text, std::initializer_list<Format> allowed) {
+  std::string names;
+  for (const auto format : allowed) {
+    for (const auto& entry : kFormats) {
+      if (entry.format != format) continue;
+      if (entry.name == text) return format;
+      names += (names.empty() ? "" : ", ") + std::string(entry.name);
+    }
+  }
+  throw UsageError("--format: '" + text + "' is not one of " + names);
+}
+
+bool parse_command_line(int argc, char** argv, const ToolInfo& info,
+                        po::options_description& options,
+                        const po::positional_options_description& positional,
+                        po::variables_map& values) {
+  options.add_options()("help,h", "print this help and exit")("version", "print the version and exit");
+  po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
+            values);
+  if (values.count("help")) {
+    std::cout << "Usage: " << info.name << " " << info.usage << "\n"
+              << info.summary << "\n\n"
+              << options << "\nExit status: 0 success, 1 failure, 2 usage error.\n";
+    return false;
+  }
+  if (values.count("version")) {
+    std::cout << info.name << " (nin) " << NIN_VERSION << "\n";
+    return false;
+  }
+  po::notify(values);
+  return true;
+}
+
+Shape parse_input_shape(const std::string& text, std::string_view option) {
+  std::string normal;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "\u00d7") == 0) {  // "×" in UTF-8
+      normal += 'x';
+      ++i;
+    } else {
+      normal += (text[i] == 'X') ? 'x' : text[i];
+    }
+  }
+  std::vector<std::int64_t> parts;
+  std::size_t start = 0;
+  bool valid = !normal.empty();
+  while (valid) {
+    const auto end = normal.find('x', start);
+    const auto part = normal.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != std::string::npos) {
+      valid = false;
+      break;
+    }
+    parts.push_back(std::stoll(part));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (!valid || parts.size() != 3 || parts[0] == 0 || parts[1] == 0 || parts[2] == 0)
+    throw UsageError(std::string(option) + ": '" + text +
+                     "' must be HxWxC with positive sizes, e.g. 32x32x3");
+  return Shape{parts[2], parts[0], parts[1]};
+}
+
+int run(std::string_view tool, const std::function<int()>& body) {
+  const auto report = [&](std::string_view message) {
+    std::cerr << tool << ": error: " << message << "\n";
+  };
+  int code = kFailure;
+  try {
+    code = body();
+  } catch (const po::error& e) {
+    report(std::string(e.what()) + " (see " + std::string(tool) + " --help)");
+    return kUsage;
+  } catch (const UsageError& e) {
+    report(e.what());
+    return kUsage;
+  } catch (const Error& e) {
+    report(e.what());
+    return kFailure;
+  } catch (const std::bad_alloc&) {
+    report("out of memory");
+    return kFailure;
+  } catch (const std::exception& e) {
+    report(std::string("internal error: ") + e.what());
+    return kFailure;
+  }
+  std::cout.flush();
+  if (!std::cout) {
+    report("cannot write to standard output");
+    return kFailure;
+  }
+  return code;
+}
+
+}  // namespace nin::cli
