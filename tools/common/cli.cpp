@@ -1,5 +1,6 @@
 #include "common/cli.hpp"
 
+#include <cstdio>
 #include <iostream>
 #include <new>
 #include <vector>
@@ -84,7 +85,18 @@ Shape parse_input_shape(const std::string& text, std::string_view option) {
 
 int run(std::string_view tool, const std::function<int()>& body) {
   const auto report = [&](std::string_view message) {
-    std::cerr << tool << ": error: " << message << "\n";
+    // Keep the message on one line even when it quotes a name with control characters.
+    std::string line;
+    for (const char c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+        line += escaped;
+      } else {
+        line += c;
+      }
+    }
+    std::cerr << tool << ": error: " << line << "\n";
   };
   int code = kFailure;
   try {

@@ -267,8 +267,8 @@ std::string position_text(std::string_view text, std::size_t byte) {
     if (text[i] == '\n') {
       ++line;
       column = 1;
-    } else {
-      ++column;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;  // count characters, not the continuation bytes of UTF-8 sequences
     }
   }
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
@@ -298,8 +298,9 @@ std::int64_t convolution_output_size(std::int64_t input, std::int64_t kernel, st
 std::int64_t pooling_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                                  std::int64_t pad) {
   std::int64_t out = (input + 2 * pad - kernel + stride - 1) / stride + 1;
-  // The last window must start inside the input or its left padding (Caffe's rule).
-  if (pad > 0 && (out - 1) * stride >= input + pad) --out;
+  // The last window must start inside the input or its left padding (Caffe's rule, which Caffe
+  // applies only when padded; without padding a stride larger than the kernel needs it too).
+  if ((out - 1) * stride >= input + pad) --out;
   return out;
 }
 
@@ -365,6 +366,9 @@ NetworkSpec load_network_spec(const std::filesystem::path& path) {
 
 void infer_shapes(NetworkSpec& spec) {
   const std::string quoted = "'" + spec.source + "'";
+  if (spec.input.elements() > kMaxElements)
+    throw SpecError(quoted + ": input " + shape_text(spec.input) +
+                    " has more than 2^31 elements per image");
   Shape shape = spec.input;
   const LayerSpec* last_convolution = nullptr;
   for (auto& layer : spec.layers) {
@@ -388,6 +392,11 @@ void infer_shapes(NetworkSpec& spec) {
                dims(padded_h, padded_w) + " (input " + shape_text(shape) + ")");
         if (layer.type == LayerType::convolution) {
           if (layer.outputs <= 0) fail("outputs must be positive");
+          // fan_in is at most 2^52 here; compare by division so the weight count cannot overflow.
+          const auto fan_in = w.kernel_h * w.kernel_w * shape.channels;
+          if (fan_in > kMaxElements / layer.outputs)
+            fail("(" + dims(w.kernel_h, w.kernel_w) + "x" + std::to_string(shape.channels) + ")x" +
+                 std::to_string(layer.outputs) + " weights are more than 2^31");
           shape = {layer.outputs, convolution_output_size(shape.height, w.kernel_h, w.stride_h, w.pad_h),
                    convolution_output_size(shape.width, w.kernel_w, w.stride_w, w.pad_w)};
           last_convolution = &layer;

@@ -18,6 +18,7 @@ struct Shape {
   std::int64_t width = 0;
 
   std::int64_t elements() const { return channels * height * width; }
+  std::int64_t plane_size() const { return height * width; }
   bool operator==(const Shape&) const = default;
 };
 

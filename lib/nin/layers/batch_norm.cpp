@@ -1,0 +1,116 @@
+#include "nin/layers/batch_norm.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nin/core/parallel.hpp"
+
+namespace nin {
+
+BatchNorm::BatchNorm(const LayerSpec& spec)
+    : Layer(spec),
+      running_mean_({spec.input.channels}),
+      running_var_({spec.input.channels}),
+      batch_mean_({spec.input.channels}),
+      batch_inv_std_({spec.input.channels}) {
+  const std::int64_t C = spec.input.channels;
+  parameters_.push_back({"scale", {C}, static_cast<float>(spec.lr_mult), false});
+  parameters_.push_back({"shift", {C}, static_cast<float>(spec.bias_lr_mult), false});
+  state_.push_back({"running_mean", {C}, running_mean_.data()});
+  state_.push_back({"running_var", {C}, running_var_.data()});
+  running_var_.fill(1.0f);
+}
+
+void BatchNorm::initialize(std::uint64_t /*seed*/) {
+  std::fill(parameters_[0].value, parameters_[0].value + parameters_[0].size(), 1.0f);
+  std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
+  running_mean_.fill(0.0f);
+  running_var_.fill(1.0f);
+}
+
+void BatchNorm::inference_affine(float* a, float* b) const {
+  for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
+    const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_.data()[c]) + spec_.bn_eps);
+    a[c] = static_cast<float>(parameters_[0].value[c] * inv_std);
+    b[c] = static_cast<float>(parameters_[1].value[c] - running_mean_.data()[c] * a[c]);
+  }
+}
+
+void BatchNorm::forward(ConstActivations in, Activations out, Phase phase) {
+  const std::int64_t row = in.row();
+  const float* scale = parameters_[0].value;
+  const float* shift = parameters_[1].value;
+  const bool train = phase == Phase::train;
+  const double momentum = spec_.bn_momentum;
+  parallel_for(in.channels, [&](std::int64_t c) {
+    const float* x = in.channel(c);
+    float* y = out.channel(c);
+    float a, b;
+    if (train) {
+      double sum = 0.0, square_sum = 0.0;
+      for (std::int64_t i = 0; i < row; ++i) sum += x[i];
+      const double mean = sum / static_cast<double>(row);
+      for (std::int64_t i = 0; i < row; ++i) {
+        const double d = x[i] - mean;
+        square_sum += d * d;
+      }
+      const double var = square_sum / static_cast<double>(row);
+      const double inv_std = 1.0 / std::sqrt(var + spec_.bn_eps);
+      batch_mean_.data()[c] = static_cast<float>(mean);
+      batch_inv_std_.data()[c] = static_cast<float>(inv_std);
+      const double unbiased = row > 1 ? square_sum / static_cast<double>(row - 1) : var;
+      running_mean_.data()[c] =
+          static_cast<float>((1.0 - momentum) * running_mean_.data()[c] + momentum * mean);
+      running_var_.data()[c] =
+          static_cast<float>((1.0 - momentum) * running_var_.data()[c] + momentum * unbiased);
+      a = static_cast<float>(scale[c] * inv_std);
+      b = static_cast<float>(shift[c] - mean * scale[c] * inv_std);
+    } else {
+      const double inv_std =
+          1.0 / std::sqrt(static_cast<double>(running_var_.data()[c]) + spec_.bn_eps);
+      a = static_cast<float>(scale[c] * inv_std);
+      b = static_cast<float>(shift[c] - running_mean_.data()[c] * scale[c] * inv_std);
+    }
+    if (fused_relu_) {
+      for (std::int64_t i = 0; i < row; ++i) y[i] = std::max(a * x[i] + b, 0.0f);
+    } else {
+      for (std::int64_t i = 0; i < row; ++i) y[i] = a * x[i] + b;
+    }
+  });
+}
+
+void BatchNorm::backward(ConstActivations in, ConstActivations out, Activations out_grad,
+                         Activations in_grad) {
+  const std::int64_t row = in.row();
+  const float* scale = parameters_[0].value;
+  float* scale_grad = parameters_[0].grad;
+  float* shift_grad = parameters_[1].grad;
+  parallel_for(in.channels, [&](std::int64_t c) {
+    const float* x = in.channel(c);
+    const float* y = out.channel(c);
+    float* dy = out_grad.channel(c);
+    if (fused_relu_)
+      for (std::int64_t i = 0; i < row; ++i)
+        if (!(y[i] > 0.0f)) dy[i] = 0.0f;
+    const float mean = batch_mean_.data()[c];
+    const float inv_std = batch_inv_std_.data()[c];
+    double dy_sum = 0.0, dy_xhat_sum = 0.0;
+    for (std::int64_t i = 0; i < row; ++i) {
+      dy_sum += dy[i];
+      dy_xhat_sum += static_cast<double>(dy[i]) * ((x[i] - mean) * inv_std);
+    }
+    scale_grad[c] = static_cast<float>(dy_xhat_sum);
+    shift_grad[c] = static_cast<float>(dy_sum);
+    if (!in_grad.data) return;
+    float* dx = in_grad.channel(c);
+    const float k = scale[c] * inv_std;
+    const float mean_dy = static_cast<float>(dy_sum / static_cast<double>(row));
+    const float mean_dy_xhat = static_cast<float>(dy_xhat_sum / static_cast<double>(row));
+    for (std::int64_t i = 0; i < row; ++i) {
+      const float xhat = (x[i] - mean) * inv_std;
+      dx[i] = k * (dy[i] - mean_dy - xhat * mean_dy_xhat);
+    }
+  });
+}
+
+}  // namespace nin

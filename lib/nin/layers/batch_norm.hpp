@@ -1,0 +1,29 @@
+#pragma once
+// Batch normalisation over each channel: batch statistics in training (biased variance to
+// normalise, unbiased variance into the running average, as PyTorch does), running statistics in
+// evaluation. A following ReLU can be fused. fold_into() rewrites a preceding convolution so that
+// inference needs no normalisation step.
+
+#include "nin/layers/layer.hpp"
+
+namespace nin {
+
+class BatchNorm final : public Layer {
+ public:
+  explicit BatchNorm(const LayerSpec& spec);
+
+  bool can_fuse_relu() const override { return true; }
+  void initialize(std::uint64_t seed) override;
+  void forward(ConstActivations in, Activations out, Phase phase) override;
+  void backward(ConstActivations in, ConstActivations out, Activations out_grad,
+                Activations in_grad) override;
+
+  // Scale and shift that evaluation applies: y = a·x + b per channel, from the running statistics.
+  void inference_affine(float* a, float* b) const;
+
+ private:
+  Tensor running_mean_, running_var_;
+  Tensor batch_mean_, batch_inv_std_;  // of the latest training forward
+};
+
+}  // namespace nin

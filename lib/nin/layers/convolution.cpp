@@ -1,0 +1,242 @@
+#include "nin/layers/convolution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "nin/core/gemm.hpp"
+#include "nin/core/random.hpp"
+
+namespace nin {
+namespace {
+
+// Columns (output pixels) a block aims for: enough for an efficient GEMM, small enough to give
+// every core work. Depends only on the layer's shape, never on the thread count.
+constexpr std::int64_t kTargetBlockColumns = 1024;
+constexpr std::int64_t kMaxLanes = 16;
+
+std::int64_t block_count(std::int64_t batch, std::int64_t per_block) {
+  return (batch + per_block - 1) / per_block;
+}
+
+void add_bias_and_relu(float* row, std::int64_t count, float bias, bool relu) {
+  if (relu) {
+    for (std::int64_t i = 0; i < count; ++i) row[i] = std::max(row[i] + bias, 0.0f);
+  } else if (bias != 0.0f) {
+    for (std::int64_t i = 0; i < count; ++i) row[i] += bias;
+  }
+}
+
+}  // namespace
+
+Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch)
+    : Layer(spec),
+      pointwise_(spec.window.is_pointwise()),
+      images_per_block_(std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height /
+                                                      spec.output.width)),
+      max_batch_(max_batch),
+      columns_(pointwise_ ? 0
+                          : fan_in() * std::min(images_per_block_, max_batch) * spec.output.height *
+                                spec.output.width) {
+  const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
+  lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
+  parameters_.push_back({"weight",
+                         {spec.outputs, spec.input.channels, spec.window.kernel_h,
+                          spec.window.kernel_w},
+                         static_cast<float>(spec.lr_mult),
+                         true});
+  if (spec.bias)
+    parameters_.push_back({"bias", {spec.outputs}, static_cast<float>(spec.bias_lr_mult), false});
+}
+
+std::int64_t Convolution::fan_in() const {
+  return spec_.input.channels * spec_.window.kernel_h * spec_.window.kernel_w;
+}
+
+void Convolution::initialize(std::uint64_t seed) {
+  Parameter& weight = parameters_[0];
+  const double std = spec_.init.kind == InitKind::gaussian
+                         ? spec_.init.std
+                         : std::sqrt(2.0 / static_cast<double>(fan_in()));
+  const std::int64_t n = weight.size();
+  for (std::int64_t i = 0; i < n; ++i)
+    weight.value[i] = static_cast<float>(std * random_normal(seed, 0, static_cast<std::uint64_t>(i)));
+  if (spec_.bias) std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
+}
+
+void Convolution::im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
+                         float* col) const {
+  const auto& w = spec_.window;
+  const std::int64_t H = spec_.input.height, W = spec_.input.width;
+  const std::int64_t Ho = spec_.output.height, Wo = spec_.output.width;
+  const std::int64_t cols = (n1 - n0) * Ho * Wo;
+  for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
+    for (std::int64_t ki = 0; ki < w.kernel_h; ++ki) {
+      for (std::int64_t kj = 0; kj < w.kernel_w; ++kj) {
+        float* dst = col + ((c * w.kernel_h + ki) * w.kernel_w + kj) * cols;
+        for (std::int64_t n = n0; n < n1; ++n) {
+          const float* plane = in + c * in_row + n * H * W;
+          for (std::int64_t oh = 0; oh < Ho; ++oh) {
+            const std::int64_t ih = oh * w.stride_h - w.pad_h + ki;
+            if (ih < 0 || ih >= H) {
+              std::fill(dst, dst + Wo, 0.0f);
+              dst += Wo;
+              continue;
+            }
+            const float* src = plane + ih * W;
+            if (w.stride_w == 1) {
+              // Contiguous run: zeros left of the input, a copy, zeros right of it.
+              const std::int64_t first = std::clamp<std::int64_t>(w.pad_w - kj, 0, Wo);
+              const std::int64_t last = std::clamp<std::int64_t>(W + w.pad_w - kj, first, Wo);
+              std::fill(dst, dst + first, 0.0f);
+              std::memcpy(dst + first, src + first - w.pad_w + kj,
+                          static_cast<std::size_t>(last - first) * sizeof(float));
+              std::fill(dst + last, dst + Wo, 0.0f);
+            } else {
+              for (std::int64_t ow = 0; ow < Wo; ++ow) {
+                const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
+                dst[ow] = (iw >= 0 && iw < W) ? src[iw] : 0.0f;
+              }
+            }
+            dst += Wo;
+          }
+        }
+      }
+    }
+  }
+}
+
+void Convolution::col2im(const float* col, float* in_grad, std::int64_t in_row, std::int64_t n0,
+                         std::int64_t n1) const {
+  const auto& w = spec_.window;
+  const std::int64_t H = spec_.input.height, W = spec_.input.width;
+  const std::int64_t Ho = spec_.output.height, Wo = spec_.output.width;
+  const std::int64_t cols = (n1 - n0) * Ho * Wo;
+  for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
+    for (std::int64_t n = n0; n < n1; ++n)
+      std::fill(in_grad + c * in_row + n * H * W, in_grad + c * in_row + (n + 1) * H * W, 0.0f);
+    for (std::int64_t ki = 0; ki < w.kernel_h; ++ki) {
+      for (std::int64_t kj = 0; kj < w.kernel_w; ++kj) {
+        const float* src = col + ((c * w.kernel_h + ki) * w.kernel_w + kj) * cols;
+        for (std::int64_t n = n0; n < n1; ++n) {
+          float* plane = in_grad + c * in_row + n * H * W;
+          for (std::int64_t oh = 0; oh < Ho; ++oh, src += Wo) {
+            const std::int64_t ih = oh * w.stride_h - w.pad_h + ki;
+            if (ih < 0 || ih >= H) continue;
+            float* dst = plane + ih * W;
+            for (std::int64_t ow = 0; ow < Wo; ++ow) {
+              const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
+              if (iw >= 0 && iw < W) dst[iw] += src[ow];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void Convolution::forward(ConstActivations in, Activations out, Phase /*phase*/) {
+  const std::int64_t batch = in.batch;
+  const std::int64_t out_plane = out.plane();
+  const std::int64_t K = fan_in();
+  const float* weight = parameters_[0].value;
+  const float* bias = spec_.bias ? parameters_[1].value : nullptr;
+  parallel_for(block_count(batch, images_per_block_), [&](std::int64_t block) {
+    const std::int64_t n0 = block * images_per_block_;
+    const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+    const std::int64_t cols = (n1 - n0) * out_plane;
+    float* y = out.data + n0 * out_plane;
+    if (pointwise_) {
+      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K,
+           in.data + n0 * in.plane(), in.row(), 0.0f, y, out.row());
+    } else {
+      float* col = columns_.local();
+      im2col(in.data, in.row(), n0, n1, col);
+      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, 0.0f,
+           y, out.row());
+    }
+    for (std::int64_t c = 0; c < spec_.outputs; ++c)
+      add_bias_and_relu(y + c * out.row(), cols, bias ? bias[c] : 0.0f, fused_relu_);
+  });
+}
+
+void Convolution::backward(ConstActivations in, ConstActivations out, Activations out_grad,
+                           Activations in_grad) {
+  const std::int64_t batch = in.batch;
+  const std::int64_t out_plane = out.plane();
+  const std::int64_t K = fan_in();
+  const std::int64_t M = spec_.outputs;
+  const std::int64_t row = out.row();
+
+  if (fused_relu_) {
+    parallel_for(M, [&](std::int64_t c) {
+      const float* y = out.channel(c);
+      float* g = out_grad.channel(c);
+      for (std::int64_t i = 0; i < row; ++i)
+        if (!(y[i] > 0.0f)) g[i] = 0.0f;
+    });
+  }
+  if (spec_.bias) {
+    float* bias_grad = parameters_[1].grad;
+    parallel_for(M, [&](std::int64_t c) {
+      const float* g = out_grad.channel(c);
+      double sum = 0.0;
+      for (std::int64_t i = 0; i < row; ++i) sum += g[i];
+      bias_grad[c] = static_cast<float>(sum);
+    });
+  }
+
+  // Weight gradient: each lane sums a fixed range of blocks; lanes are then added in order.
+  const std::int64_t blocks = block_count(batch, images_per_block_);
+  const std::int64_t lanes = std::min(kMaxLanes, blocks);
+  const std::int64_t weight_size = M * K;
+  parallel_for(lanes, [&](std::int64_t lane) {
+    const Range range = split_range(blocks, lanes, lane);
+    float* partial = lane_gradients_.data() + lane * weight_size;
+    if (pointwise_) {
+      const std::int64_t c0 = range.begin * images_per_block_ * out_plane;
+      const std::int64_t c1 = std::min(batch, range.end * images_per_block_) * out_plane;
+      gemm(Transpose::no, Transpose::yes, M, K, c1 - c0, 1.0f, out_grad.data + c0, row,
+           in.data + c0, in.row(), 0.0f, partial, K);
+      return;
+    }
+    float* col = columns_.local();
+    for (std::int64_t block = range.begin; block < range.end; ++block) {
+      const std::int64_t n0 = block * images_per_block_;
+      const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+      const std::int64_t cols = (n1 - n0) * out_plane;
+      im2col(in.data, in.row(), n0, n1, col);
+      gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
+           col, cols, block == range.begin ? 0.0f : 1.0f, partial, K);
+    }
+  });
+  float* weight_grad = parameters_[0].grad;
+  constexpr std::int64_t kChunk = 4096;
+  parallel_for((weight_size + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
+    const std::int64_t i0 = chunk * kChunk, i1 = std::min(weight_size, i0 + kChunk);
+    std::copy(lane_gradients_.data() + i0, lane_gradients_.data() + i1, weight_grad + i0);
+    for (std::int64_t lane = 1; lane < lanes; ++lane) {
+      const float* partial = lane_gradients_.data() + lane * weight_size;
+      for (std::int64_t i = i0; i < i1; ++i) weight_grad[i] += partial[i];
+    }
+  });
+
+  if (!in_grad.data) return;
+  const float* weight = parameters_[0].value;
+  parallel_for(blocks, [&](std::int64_t block) {
+    const std::int64_t n0 = block * images_per_block_;
+    const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+    const std::int64_t cols = (n1 - n0) * out_plane;
+    const float* dy = out_grad.data + n0 * out_plane;
+    if (pointwise_) {
+      gemm(Transpose::yes, Transpose::no, K, cols, M, 1.0f, weight, K, dy, row, 0.0f,
+           in_grad.data + n0 * in.plane(), in_grad.row());
+      return;
+    }
+    float* col = columns_.local();
+    gemm(Transpose::yes, Transpose::no, K, cols, M, 1.0f, weight, K, dy, row, 0.0f, col, cols);
+    col2im(col, in_grad.data, in_grad.row(), n0, n1);
+  });
+}
+
+}  // namespace nin

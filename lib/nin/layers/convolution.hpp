@@ -1,0 +1,43 @@
+#pragma once
+// Convolution with any kernel, stride and padding, as GEMM on CNHW activations.
+// Work is split into blocks of whole images (so col2im never races across blocks):
+// - the 1×1, stride 1, pad 0 case (NIN's cccp layers) multiplies the weights straight into the
+//   activation rows, with no im2col: that needs exactly kernel 1, stride 1, pad 0;
+// - every other case lowers a block with im2col into per-thread scratch, then one GEMM.
+// Weight gradients are summed per lane (a fixed, contiguous range of blocks) and the lanes are then
+// added in lane order, so the result is bit-identical for any thread count.
+
+#include <memory>
+
+#include "nin/core/parallel.hpp"
+#include "nin/layers/layer.hpp"
+
+namespace nin {
+
+class Convolution final : public Layer {
+ public:
+  Convolution(const LayerSpec& spec, std::int64_t max_batch);
+
+  bool can_fuse_relu() const override { return true; }
+  void initialize(std::uint64_t seed) override;
+  void forward(ConstActivations in, Activations out, Phase phase) override;
+  void backward(ConstActivations in, ConstActivations out, Activations out_grad,
+                Activations in_grad) override;
+
+  std::int64_t images_per_block() const { return images_per_block_; }
+
+ private:
+  std::int64_t fan_in() const;  // Cin·kh·kw
+  void im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
+              float* col) const;
+  void col2im(const float* col, float* in_grad, std::int64_t in_row, std::int64_t n0,
+              std::int64_t n1) const;
+
+  bool pointwise_;
+  std::int64_t images_per_block_;
+  std::int64_t max_batch_;
+  ThreadScratch columns_;   // im2col block (fan_in × block columns)
+  Tensor lane_gradients_;   // [lanes][outputs × fan_in]
+};
+
+}  // namespace nin

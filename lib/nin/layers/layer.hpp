@@ -1,0 +1,79 @@
+#pragma once
+// The interface every layer implements, with its contracts:
+// - Shapes were validated when the spec was loaded; a layer is built once for a maximum batch and
+//   allocates everything it needs then. forward/backward run on any batch up to that maximum and
+//   allocate nothing (per-thread scratch is created on a thread's first use only).
+// - forward writes `out` from `in`; the phase is explicit (dropout and batch normalisation differ).
+// - backward receives dL/d(out) and OVERWRITES the layer's parameter gradients with this batch's
+//   contribution (the sum over the batch; nothing accumulates across calls). When in_grad.data is
+//   not null it OVERWRITES in_grad with dL/d(in); the first layer passes null and skips that work.
+//   `in` and `out` hold the values of the latest train-phase forward; out_grad may be used as
+//   scratch. In-place layers (in_place() true) get in == out and in_grad == out_grad.
+// - Results do not depend on the number of threads: work is split by problem size only.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nin/core/tensor.hpp"
+#include "nin/spec/network_spec.hpp"
+
+namespace nin {
+
+enum class Phase { train, eval };
+
+// A trainable tensor: value and gradient are views into the network's flat buffers.
+struct Parameter {
+  std::string name;  // weight, bias, scale, shift
+  std::vector<std::int64_t> dims;
+  float lr_mult = 1.0f;
+  bool weight_decay = true;
+  float* value = nullptr;
+  float* grad = nullptr;
+  std::int64_t size() const {
+    std::int64_t n = 1;
+    for (auto d : dims) n *= d;
+    return n;
+  }
+};
+
+// Non-trainable state stored with a model (batch normalisation's running statistics).
+struct StateTensor {
+  std::string name;
+  std::vector<std::int64_t> dims;
+  float* value = nullptr;
+};
+
+class Layer {
+ public:
+  explicit Layer(const LayerSpec& spec) : spec_(spec) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const LayerSpec& spec() const { return spec_; }
+  virtual bool in_place() const { return false; }
+
+  // Whether a ReLU that follows this layer can be folded into it.
+  virtual bool can_fuse_relu() const { return false; }
+  void fuse_relu() { fused_relu_ = true; }
+  bool fused_relu() const { return fused_relu_; }
+
+  std::vector<Parameter>& parameters() { return parameters_; }
+  std::vector<StateTensor>& state() { return state_; }
+
+  // Sets parameters (and state) to their initial values for this seed.
+  virtual void initialize(std::uint64_t /*seed*/) {}
+
+  virtual void forward(ConstActivations in, Activations out, Phase phase) = 0;
+  virtual void backward(ConstActivations in, ConstActivations out, Activations out_grad,
+                        Activations in_grad) = 0;
+
+ protected:
+  LayerSpec spec_;
+  bool fused_relu_ = false;
+  std::vector<Parameter> parameters_;  // declared by the layer, bound by the network
+  std::vector<StateTensor> state_;     // owned by the layer
+};
+
+}  // namespace nin

@@ -1,0 +1,185 @@
+#include "nin/net/network.hpp"
+
+#include <algorithm>
+
+#include "nin/core/error.hpp"
+#include "nin/core/parallel.hpp"
+#include "nin/core/random.hpp"
+#include "nin/layers/batch_norm.hpp"
+#include "nin/layers/convolution.hpp"
+#include "nin/layers/elementwise.hpp"
+#include "nin/layers/pooling.hpp"
+
+namespace nin {
+namespace {
+
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, std::int64_t max_batch) {
+  switch (spec.type) {
+    case LayerType::convolution:
+      return std::make_unique<Convolution>(spec, max_batch);
+    case LayerType::relu:
+      return std::make_unique<Relu>(spec);
+    case LayerType::max_pool:
+      return std::make_unique<MaxPooling>(spec, max_batch);
+    case LayerType::avg_pool:
+      return std::make_unique<AveragePooling>(spec);
+    case LayerType::global_avg_pool:
+      return std::make_unique<GlobalAveragePooling>(spec);
+    case LayerType::dropout:
+      return std::make_unique<Dropout>(spec, max_batch);
+    case LayerType::batch_norm:
+      return std::make_unique<BatchNorm>(spec);
+  }
+  throw SpecError("layer '" + spec.name + "': unsupported type");
+}
+
+using Clock = std::chrono::steady_clock;
+double elapsed_ms(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Network::Network(NetworkSpec spec, std::int64_t max_batch)
+    : spec_(std::move(spec)), max_batch_(max_batch) {
+  if (max_batch < 1 || max_batch > (1 << 20))
+    throw UsageError("batch size " + std::to_string(max_batch) + " is not in 1..1048576");
+  buffers_.emplace_back(std::vector<std::int64_t>{spec_.input.elements() * max_batch});
+  std::int64_t largest = spec_.input.elements();
+  for (const auto& layer_spec : spec_.layers) {
+    if (layer_spec.type == LayerType::relu && !steps_.empty() &&
+        steps_.back().layer->can_fuse_relu() && !steps_.back().layer->fused_relu()) {
+      steps_.back().layer->fuse_relu();
+      continue;
+    }
+    Step step;
+    step.layer = make_layer(layer_spec, max_batch);
+    step.input = buffers_.size() - 1;
+    step.input_shape = layer_spec.input;
+    step.output_shape = layer_spec.output;
+    if (step.layer->in_place()) {
+      step.output = step.input;
+    } else {
+      buffers_.emplace_back(std::vector<std::int64_t>{layer_spec.output.elements() * max_batch});
+      step.output = buffers_.size() - 1;
+    }
+    largest = std::max(largest, layer_spec.output.elements());
+    steps_.push_back(std::move(step));
+  }
+  grad_ping_ = Tensor({largest * max_batch});
+  grad_pong_ = Tensor({largest * max_batch});
+
+  std::int64_t total = 0;
+  for (auto& step : steps_)
+    for (auto& p : step.layer->parameters()) total += p.size();
+  values_ = Tensor({total});
+  grads_ = Tensor({total});
+  std::int64_t offset = 0;
+  for (auto& step : steps_)
+    for (auto& p : step.layer->parameters()) {
+      p.value = values_.data() + offset;
+      p.grad = grads_.data() + offset;
+      offset += p.size();
+    }
+}
+
+Network::~Network() = default;
+
+void Network::initialize(std::uint64_t seed) {
+  for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].layer->initialize(mix64(seed + i));
+}
+
+Activations Network::view(std::size_t buffer, const Shape& shape, std::int64_t n) {
+  return {buffers_[buffer].data(), shape.channels, n, shape.height, shape.width};
+}
+
+void Network::forward(const float* images, std::int64_t n, Phase phase) {
+  if (n < 1 || n > max_batch_)
+    throw UsageError("batch of " + std::to_string(n) + " images exceeds the network's " +
+                     std::to_string(max_batch_));
+  batch_ = n;
+  const Shape& in = spec_.input;
+  const Activations input = view(0, in, n);
+  const std::int64_t plane = in.plane_size();
+  parallel_for(in.channels, [&](std::int64_t c) {
+    for (std::int64_t i = 0; i < n; ++i)
+      std::copy(images + (i * in.channels + c) * plane, images + (i * in.channels + c + 1) * plane,
+                input.plane_of(c, i));
+  });
+  for (std::size_t s = 0; s < steps_.size(); ++s) {
+    Step& step = steps_[s];
+    const auto start = Clock::now();
+    step.layer->forward(view(step.input, step.input_shape, n), view(step.output, step.output_shape, n),
+                        phase);
+    if (times_) times_->forward_ms[s] += elapsed_ms(start);
+  }
+}
+
+ConstActivations Network::logits() const {
+  const Step& last = steps_.back();
+  return {buffers_[last.output].data(), spec_.classes, batch_, 1, 1};
+}
+
+void Network::copy_logits(float* rows) const {
+  const ConstActivations l = logits();
+  for (std::int64_t n = 0; n < l.batch; ++n)
+    for (std::int64_t k = 0; k < l.channels; ++k) rows[n * l.channels + k] = l.data[k * l.batch + n];
+}
+
+LossResult Network::evaluate(const std::int32_t* labels) const {
+  return softmax_cross_entropy(logits(), labels, Activations{});
+}
+
+LossResult Network::backward(const std::int32_t* labels) {
+  const std::int64_t n = batch_;
+  Activations out_grad{grad_ping_.data(), spec_.classes, n, 1, 1};
+  const LossResult result = softmax_cross_entropy(logits(), labels, out_grad);
+  Tensor* current = &grad_ping_;
+  Tensor* other = &grad_pong_;
+  for (std::size_t s = steps_.size(); s-- > 0;) {
+    Step& step = steps_[s];
+    const auto start = Clock::now();
+    Activations out_g{current->data(), step.output_shape.channels, n, step.output_shape.height,
+                      step.output_shape.width};
+    Activations in_g{};
+    if (step.input != 0 || step.layer->in_place()) {
+      in_g = {step.layer->in_place() ? current->data() : other->data(), step.input_shape.channels,
+              n, step.input_shape.height, step.input_shape.width};
+    }
+    if (step.input == 0) in_g.data = nullptr;  // nobody needs the gradient of the images
+    step.layer->backward(view(step.input, step.input_shape, n),
+                         view(step.output, step.output_shape, n), out_g, in_g);
+    if (!step.layer->in_place()) std::swap(current, other);
+    if (times_) times_->backward_ms[s] += elapsed_ms(start);
+  }
+  return result;
+}
+
+std::vector<Network::NamedParameter> Network::parameters() {
+  std::vector<NamedParameter> all;
+  for (auto& step : steps_)
+    for (auto& p : step.layer->parameters()) all.push_back({step.layer->spec().name, &p});
+  return all;
+}
+
+std::vector<Network::NamedState> Network::state() {
+  std::vector<NamedState> all;
+  for (auto& step : steps_)
+    for (auto& s : step.layer->state()) all.push_back({step.layer->spec().name, &s});
+  return all;
+}
+
+void Network::attach_timer(LayerTimes* times) {
+  times_ = times;
+  if (!times) return;
+  times->names.clear();
+  for (const auto& step : steps_) {
+    std::string name = step.layer->spec().name;
+    if (step.layer->fused_relu()) name += "+relu";
+    times->names.push_back(name);
+  }
+  times->forward_ms.assign(steps_.size(), 0.0);
+  times->backward_ms.assign(steps_.size(), 0.0);
+}
+
+}  // namespace nin

@@ -1,0 +1,93 @@
+#pragma once
+// A network built from a spec: every layer and buffer is allocated once for a maximum batch, and
+// forward/backward then run without allocating. Parameters and their gradients live in two flat
+// buffers (one contiguous block each), so an optimiser or an allreduce can treat them as one
+// vector. A ReLU that follows a convolution or batch normalisation is fused into it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nin/core/tensor.hpp"
+#include "nin/layers/layer.hpp"
+#include "nin/layers/softmax_loss.hpp"
+#include "nin/spec/network_spec.hpp"
+
+namespace nin {
+
+// Per-layer wall time, in milliseconds, summed over the passes run while it is attached.
+struct LayerTimes {
+  std::vector<std::string> names;
+  std::vector<double> forward_ms;
+  std::vector<double> backward_ms;
+};
+
+class Network {
+ public:
+  Network(NetworkSpec spec, std::int64_t max_batch);
+  ~Network();
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  const NetworkSpec& spec() const { return spec_; }
+  std::int64_t max_batch() const { return max_batch_; }
+
+  // Weights from the spec's initialisers (Gaussian std or He/Kaiming), biases and shifts 0,
+  // scales 1, running statistics 0 and 1; dropout streams restart. Same seed, same bits.
+  void initialize(std::uint64_t seed);
+
+  // Runs the network on n ≤ max_batch images stored image after image, each C×H×W.
+  void forward(const float* images, std::int64_t n, Phase phase);
+
+  // Logits of the latest forward, [classes][n].
+  ConstActivations logits() const;
+  // The same, copied out as n rows of `classes` values.
+  void copy_logits(float* rows) const;
+
+  // After a train-phase forward: the loss against labels, then the gradients of the mean loss
+  // with respect to every parameter (each gradient is overwritten, never accumulated).
+  LossResult backward(const std::int32_t* labels);
+
+  // Loss and accuracy of the latest forward without gradients.
+  LossResult evaluate(const std::int32_t* labels) const;
+
+  struct NamedParameter {
+    std::string layer;
+    Parameter* parameter;
+  };
+  std::vector<NamedParameter> parameters();
+  struct NamedState {
+    std::string layer;
+    StateTensor* state;
+  };
+  std::vector<NamedState> state();
+  std::span<float> parameter_values() { return {values_.data(), static_cast<std::size_t>(values_.size())}; }
+  std::span<float> parameter_gradients() { return {grads_.data(), static_cast<std::size_t>(grads_.size())}; }
+
+  // Steps actually executed (fused ReLUs are not steps); for per-layer timing.
+  std::size_t step_count() const { return steps_.size(); }
+  void attach_timer(LayerTimes* times);
+
+ private:
+  struct Step {
+    std::unique_ptr<Layer> layer;
+    std::size_t input;   // index into buffers_
+    std::size_t output;  // index into buffers_ (== input for in-place layers)
+    Shape input_shape, output_shape;
+  };
+  Activations view(std::size_t buffer, const Shape& shape, std::int64_t n);
+
+  NetworkSpec spec_;
+  std::int64_t max_batch_;
+  std::int64_t batch_ = 0;  // of the latest forward
+  std::vector<Step> steps_;
+  std::vector<Tensor> buffers_;   // buffers_[0] is the input
+  Tensor grad_ping_, grad_pong_;  // gradients flow back through these two
+  Tensor values_, grads_;         // flat parameter storage
+  LayerTimes* times_ = nullptr;
+};
+
+}  // namespace nin
