@@ -65,8 +65,9 @@ std::string formula_text(const LayerSpec& layer) {
   switch (layer.type) {
     case LayerType::convolution:
       if (w.is_pointwise())
-        return "((" + std::to_string(layer.input.channels) + bias + ")" + kTimes +
-               std::to_string(layer.outputs) + ")";
+        return layer.bias ? "((" + std::to_string(layer.input.channels) + "+1)" + kTimes +
+                                std::to_string(layer.outputs) + ")"
+                          : "(" + pair_text(layer.input.channels, layer.outputs) + ")";
       return "(" + pair_text(w.kernel_h, w.kernel_w) + kTimes + std::to_string(layer.input.channels) +
              bias + ")" + kTimes + std::to_string(layer.outputs);
     case LayerType::batch_norm:
