@@ -1,9 +1,11 @@
 #pragma once
-// The one door to BLAS: a row-major single-precision GEMM over OpenBLAS's CBLAS.
+// The one door to BLAS: a row-major single-precision GEMM over OpenBLAS's CBLAS, loaded at run
+// time so that its kernels can be chosen for the CPU (see gemm.cpp).
 // BLAS runs single-threaded: parallelism comes from TBB tasks that each call gemm on their own
 // block, so TBB alone owns the cores and results do not depend on the thread count.
 
 #include <cstdint>
+#include <string>
 
 namespace nin {
 
@@ -14,5 +16,8 @@ enum class Transpose { no, yes };
 void gemm(Transpose trans_a, Transpose trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
           float alpha, const float* a, std::int64_t lda, const float* b, std::int64_t ldb,
           float beta, float* c, std::int64_t ldc);
+
+// The OpenBLAS kernel set in use (e.g. "SkylakeX"), for benchmark reports.
+std::string blas_core_name();
 
 }  // namespace nin

@@ -29,7 +29,7 @@ void add_bias_and_relu(float* row, std::int64_t count, float bias, bool relu) {
 
 }  // namespace
 
-Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch)
+Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool training)
     : Layer(spec),
       pointwise_(spec.window.is_pointwise()),
       images_per_block_(std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height /
@@ -39,7 +39,7 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch)
                           : fan_in() * std::min(images_per_block_, max_batch) * spec.output.height *
                                 spec.output.width) {
   const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
-  lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
+  if (training) lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
   parameters_.push_back({"weight",
                          {spec.outputs, spec.input.channels, spec.window.kernel_h,
                           spec.window.kernel_w},

@@ -16,7 +16,8 @@ namespace nin {
 
 class Convolution final : public Layer {
  public:
-  Convolution(const LayerSpec& spec, std::int64_t max_batch);
+  // Without `training`, the buffers only backward needs are not allocated.
+  Convolution(const LayerSpec& spec, std::int64_t max_batch, bool training = true);
 
   bool can_fuse_relu() const override { return true; }
   void initialize(std::uint64_t seed) override;

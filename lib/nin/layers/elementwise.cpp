@@ -26,8 +26,9 @@ void Relu::backward(ConstActivations /*in*/, ConstActivations out, Activations o
   });
 }
 
-Dropout::Dropout(const LayerSpec& spec, std::int64_t max_batch)
-    : Layer(spec), keep_(static_cast<std::size_t>(spec.output.elements() * max_batch)) {}
+Dropout::Dropout(const LayerSpec& spec, std::int64_t max_batch, bool training)
+    : Layer(spec),
+      keep_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0) {}
 
 void Dropout::initialize(std::uint64_t seed) {
   seed_ = seed;

@@ -21,7 +21,7 @@ class Relu final : public Layer {
 // (seed, pass counter, element index) only, so it does not depend on the thread count.
 class Dropout final : public Layer {
  public:
-  Dropout(const LayerSpec& spec, std::int64_t max_batch);
+  Dropout(const LayerSpec& spec, std::int64_t max_batch, bool training = true);
   bool in_place() const override { return true; }
   void initialize(std::uint64_t seed) override;
   void forward(ConstActivations in, Activations out, Phase phase) override;

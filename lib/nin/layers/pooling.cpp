@@ -7,8 +7,9 @@
 
 namespace nin {
 
-MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch)
-    : Layer(spec), argmax_(static_cast<std::size_t>(spec.output.elements() * max_batch)) {}
+MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool training)
+    : Layer(spec),
+      argmax_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0) {}
 
 void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
   const auto& w = spec_.window;

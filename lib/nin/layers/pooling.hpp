@@ -11,7 +11,7 @@ namespace nin {
 
 class MaxPooling final : public Layer {
  public:
-  MaxPooling(const LayerSpec& spec, std::int64_t max_batch);
+  MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool training = true);
   void forward(ConstActivations in, Activations out, Phase phase) override;
   void backward(ConstActivations in, ConstActivations out, Activations out_grad,
                 Activations in_grad) override;

@@ -13,20 +13,20 @@
 namespace nin {
 namespace {
 
-std::unique_ptr<Layer> make_layer(const LayerSpec& spec, std::int64_t max_batch) {
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, std::int64_t max_batch, bool training) {
   switch (spec.type) {
     case LayerType::convolution:
-      return std::make_unique<Convolution>(spec, max_batch);
+      return std::make_unique<Convolution>(spec, max_batch, training);
     case LayerType::relu:
       return std::make_unique<Relu>(spec);
     case LayerType::max_pool:
-      return std::make_unique<MaxPooling>(spec, max_batch);
+      return std::make_unique<MaxPooling>(spec, max_batch, training);
     case LayerType::avg_pool:
       return std::make_unique<AveragePooling>(spec);
     case LayerType::global_avg_pool:
       return std::make_unique<GlobalAveragePooling>(spec);
     case LayerType::dropout:
-      return std::make_unique<Dropout>(spec, max_batch);
+      return std::make_unique<Dropout>(spec, max_batch, training);
     case LayerType::batch_norm:
       return std::make_unique<BatchNorm>(spec);
   }
@@ -40,12 +40,21 @@ double elapsed_ms(Clock::time_point start) {
 
 }  // namespace
 
-Network::Network(NetworkSpec spec, std::int64_t max_batch)
-    : spec_(std::move(spec)), max_batch_(max_batch) {
+Network::Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use)
+    : spec_(std::move(spec)), max_batch_(max_batch), use_(use) {
   if (max_batch < 1 || max_batch > (1 << 20))
     throw UsageError("batch size " + std::to_string(max_batch) + " is not in 1..1048576");
+  const bool training = use == NetworkUse::training;
   buffers_.emplace_back(std::vector<std::int64_t>{spec_.input.elements() * max_batch});
   std::int64_t largest = spec_.input.elements();
+  for (const auto& layer_spec : spec_.layers)
+    largest = std::max(largest, layer_spec.output.elements());
+  if (!training) {
+    // Two buffers used in turn: a layer reads one and writes the other.
+    buffers_.emplace_back(std::vector<std::int64_t>{largest * max_batch});
+    buffers_.emplace_back(std::vector<std::int64_t>{largest * max_batch});
+  }
+  std::size_t current = 0;  // buffer holding the latest output
   for (const auto& layer_spec : spec_.layers) {
     if (layer_spec.type == LayerType::relu && !steps_.empty() &&
         steps_.back().layer->can_fuse_relu() && !steps_.back().layer->fused_relu()) {
@@ -53,32 +62,36 @@ Network::Network(NetworkSpec spec, std::int64_t max_batch)
       continue;
     }
     Step step;
-    step.layer = make_layer(layer_spec, max_batch);
-    step.input = buffers_.size() - 1;
+    step.layer = make_layer(layer_spec, max_batch, training);
+    step.input = current;
     step.input_shape = layer_spec.input;
     step.output_shape = layer_spec.output;
     if (step.layer->in_place()) {
       step.output = step.input;
+    } else if (!training) {
+      step.output = step.input == 1 ? 2 : 1;
     } else {
       buffers_.emplace_back(std::vector<std::int64_t>{layer_spec.output.elements() * max_batch});
       step.output = buffers_.size() - 1;
     }
-    largest = std::max(largest, layer_spec.output.elements());
+    current = step.output;
     steps_.push_back(std::move(step));
   }
-  grad_ping_ = Tensor({largest * max_batch});
-  grad_pong_ = Tensor({largest * max_batch});
+  if (training) {
+    grad_ping_ = Tensor({largest * max_batch});
+    grad_pong_ = Tensor({largest * max_batch});
+  }
 
   std::int64_t total = 0;
   for (auto& step : steps_)
     for (auto& p : step.layer->parameters()) total += p.size();
   values_ = Tensor({total});
-  grads_ = Tensor({total});
+  if (training) grads_ = Tensor({total});
   std::int64_t offset = 0;
   for (auto& step : steps_)
     for (auto& p : step.layer->parameters()) {
       p.value = values_.data() + offset;
-      p.grad = grads_.data() + offset;
+      p.grad = training ? grads_.data() + offset : nullptr;
       offset += p.size();
     }
 }
@@ -97,6 +110,8 @@ void Network::forward(const float* images, std::int64_t n, Phase phase) {
   if (n < 1 || n > max_batch_)
     throw UsageError("batch of " + std::to_string(n) + " images exceeds the network's " +
                      std::to_string(max_batch_));
+  if (phase == Phase::train && use_ != NetworkUse::training)
+    throw Error("a network built for inference cannot run a training pass");
   batch_ = n;
   const Shape& in = spec_.input;
   const Activations input = view(0, in, n);
@@ -131,6 +146,8 @@ LossResult Network::evaluate(const std::int32_t* labels) const {
 }
 
 LossResult Network::backward(const std::int32_t* labels) {
+  if (use_ != NetworkUse::training)
+    throw Error("a network built for inference has no backward pass");
   const std::int64_t n = batch_;
   Activations out_grad{grad_ping_.data(), spec_.classes, n, 1, 1};
   const LossResult result = softmax_cross_entropy(logits(), labels, out_grad);

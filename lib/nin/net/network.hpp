@@ -25,15 +25,20 @@ struct LayerTimes {
   std::vector<double> backward_ms;
 };
 
+// What a network is built for. An inference network keeps no gradients and reuses two activation
+// buffers in turn, so it needs a fraction of the memory; it refuses train-phase passes.
+enum class NetworkUse { training, inference };
+
 class Network {
  public:
-  Network(NetworkSpec spec, std::int64_t max_batch);
+  Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use = NetworkUse::training);
   ~Network();
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 
   const NetworkSpec& spec() const { return spec_; }
   std::int64_t max_batch() const { return max_batch_; }
+  NetworkUse use() const { return use_; }
 
   // Weights from the spec's initialisers (Gaussian std or He/Kaiming), biases and shifts 0,
   // scales 1, running statistics 0 and 1; dropout streams restart. Same seed, same bits.
@@ -82,6 +87,7 @@ class Network {
 
   NetworkSpec spec_;
   std::int64_t max_batch_;
+  NetworkUse use_;
   std::int64_t batch_ = 0;  // of the latest forward
   std::vector<Step> steps_;
   std::vector<Tensor> buffers_;   // buffers_[0] is the input
