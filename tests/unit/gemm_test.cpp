@@ -27,9 +27,10 @@ struct GemmCase {
   std::int64_t pad_a, pad_b, pad_c;  // extra elements per stored row
 };
 std::ostream& operator<<(std::ostream& out, const GemmCase& c) {
-  return out << (c.trans_a == Transpose::yes ? "T" : "N") << (c.trans_b == Transpose::yes ? "T" : "N")
-             << " m=" << c.m << " n=" << c.n << " k=" << c.k << " alpha=" << c.alpha
-             << " beta=" << c.beta << " pads=" << c.pad_a << "," << c.pad_b << "," << c.pad_c;
+  return out << (c.trans_a == Transpose::yes ? "T" : "N")
+             << (c.trans_b == Transpose::yes ? "T" : "N") << " m=" << c.m << " n=" << c.n
+             << " k=" << c.k << " alpha=" << c.alpha << " beta=" << c.beta << " pads=" << c.pad_a
+             << "," << c.pad_b << "," << c.pad_c;
 }
 
 std::vector<GemmCase> cases() {
@@ -107,7 +108,7 @@ BOOST_DATA_TEST_CASE(matches_naive_triple_loop, bdata::make(cases()), c) {
 // beta = 0 must not read C (the layers write into buffers holding stale values).
 BOOST_AUTO_TEST_CASE(beta_zero_ignores_previous_contents) {
   const std::int64_t m = 3, n = 4, k = 2;
-  const std::vector<float> a = {1, 2, 3, 4, 5, 6};        // 3×2
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};          // 3×2
   const std::vector<float> b = {1, 0, -1, 2, 0, 1, 1, -2};  // 2×4
   std::vector<float> c(static_cast<std::size_t>(m * n), std::numeric_limits<float>::quiet_NaN());
   nin::gemm(Transpose::no, Transpose::no, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(),

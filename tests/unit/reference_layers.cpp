@@ -8,7 +8,9 @@
 namespace nin::reference {
 namespace {
 
-std::size_t at(std::int64_t i) { return static_cast<std::size_t>(i); }
+std::size_t at(std::int64_t i) {
+  return static_cast<std::size_t>(i);
+}
 
 // One axis of a pooling window clipped to the input: [begin, end).
 struct Span {
@@ -31,7 +33,7 @@ std::int64_t pooling_size(std::int64_t in, std::int64_t kernel, std::int64_t str
                           std::int64_t pad) {
   const std::int64_t span = in + 2 * pad - kernel;
   std::int64_t out = (span + stride - 1) / stride + 1;  // ceil(span / stride) + 1
-  if ((out - 1) * stride >= in + pad) --out;           // the last window starts past the input
+  if ((out - 1) * stride >= in + pad) --out;            // the last window starts past the input
   return out;
 }
 
@@ -64,8 +66,7 @@ Tensor4 convolution_forward(const Tensor4& in, const std::vector<double>& weight
 
 ConvolutionGradients convolution_backward(const Tensor4& in, const std::vector<double>& weight,
                                           bool has_bias, std::int64_t outputs, const Window2d& w,
-                                          bool relu, const Tensor4& out,
-                                          const Tensor4& out_grad) {
+                                          bool relu, const Tensor4& out, const Tensor4& out_grad) {
   const Dims& d = in.dims;
   ConvolutionGradients g{Tensor4(d), std::vector<double>(weight.size(), 0.0),
                          std::vector<double>(has_bias ? at(outputs) : 0, 0.0)};
@@ -82,7 +83,8 @@ ConvolutionGradients convolution_backward(const Tensor4& in, const std::vector<d
                 const std::int64_t ih = oh * w.stride_h - w.pad_h + ki;
                 const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
                 if (ih < 0 || ih >= d.height || iw < 0 || iw >= d.width) continue;
-                const std::size_t k = at(((o * d.channels + c) * w.kernel_h + ki) * w.kernel_w + kj);
+                const std::size_t k =
+                    at(((o * d.channels + c) * w.kernel_h + ki) * w.kernel_w + kj);
                 g.weight[k] += dy * in.at(c, n, ih, iw);
                 g.input.at(c, n, ih, iw) += dy * weight[k];
               }
@@ -112,8 +114,7 @@ Tensor4 pooling_forward(const Tensor4& in, const Window2d& w, Pool kind) {
   return out;
 }
 
-Tensor4 pooling_backward(const Tensor4& in, const Window2d& w, Pool kind,
-                         const Tensor4& out_grad) {
+Tensor4 pooling_backward(const Tensor4& in, const Window2d& w, Pool kind, const Tensor4& out_grad) {
   const Dims& d = in.dims;
   Tensor4 g(d);
   for (std::int64_t c = 0; c < d.channels; ++c)
@@ -205,9 +206,9 @@ Tensor4 normalise(const Tensor4& in, const std::vector<double>& scale,
     for (std::int64_t n = 0; n < d.batch; ++n)
       for (std::int64_t h = 0; h < d.height; ++h)
         for (std::int64_t v = 0; v < d.width; ++v) {
-          const double y = scale[at(c)] * (in.at(c, n, h, v) - mean[at(c)]) /
-                               std::sqrt(variance[at(c)] + eps) +
-                           shift[at(c)];
+          const double y =
+              scale[at(c)] * (in.at(c, n, h, v) - mean[at(c)]) / std::sqrt(variance[at(c)] + eps) +
+              shift[at(c)];
           out.at(c, n, h, v) = relu ? std::max(y, 0.0) : y;
         }
   return out;
@@ -251,7 +252,7 @@ BatchNormGradients batch_norm_backward(const Tensor4& in, const std::vector<doub
   const auto m = static_cast<double>(d.batch * d.height * d.width);
   BatchNormGradients g{Tensor4(d), std::vector<double>(at(d.channels), 0.0),
                        std::vector<double>(at(d.channels), 0.0)};
-  const auto each = [&](std::int64_t c, auto&& f) {
+  const auto each = [&](auto&& f) {
     for (std::int64_t n = 0; n < d.batch; ++n)
       for (std::int64_t h = 0; h < d.height; ++h)
         for (std::int64_t v = 0; v < d.width; ++v) f(n, h, v);
@@ -263,7 +264,7 @@ BatchNormGradients batch_norm_backward(const Tensor4& in, const std::vector<doub
       return relu && !(out.at(c, n, h, v) > 0.0) ? 0.0 : out_grad.at(c, n, h, v);
     };
     double dvar = 0.0, dmean = 0.0, centred_sum = 0.0;
-    each(c, [&](std::int64_t n, std::int64_t h, std::int64_t v) {
+    each([&](std::int64_t n, std::int64_t h, std::int64_t v) {
       const double x = in.at(c, n, h, v);
       g.scale[at(c)] += dy(n, h, v) * (x - mean) / sigma;
       g.shift[at(c)] += dy(n, h, v);
@@ -273,7 +274,7 @@ BatchNormGradients batch_norm_backward(const Tensor4& in, const std::vector<doub
       centred_sum += -2.0 * (x - mean);
     });
     dmean += dvar * centred_sum / m;
-    each(c, [&](std::int64_t n, std::int64_t h, std::int64_t v) {
+    each([&](std::int64_t n, std::int64_t h, std::int64_t v) {
       const double x = in.at(c, n, h, v);
       g.input.at(c, n, h, v) =
           dy(n, h, v) * scale[at(c)] / sigma + dvar * 2.0 * (x - mean) / m + dmean / m;

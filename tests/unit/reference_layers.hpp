@@ -14,6 +14,7 @@
 //   count).
 
 #include <cstdint>
+#include <ostream>
 #include <vector>
 
 #include "nin/spec/network_spec.hpp"
@@ -28,6 +29,9 @@ struct Dims {
   }
   bool operator==(const Dims&) const = default;
 };
+inline std::ostream& operator<<(std::ostream& out, const Dims& d) {
+  return out << d.channels << "x" << d.batch << "x" << d.height << "x" << d.width;
+}
 
 // A CNHW tensor of doubles.
 struct Tensor4 {
@@ -107,8 +111,8 @@ BatchNormGradients batch_norm_backward(const Tensor4& in, const std::vector<doub
 // ---- Softmax cross-entropy over logits [classes][batch]; the gradient is of the mean loss.
 struct SoftmaxLoss {
   double loss_sum = 0.0;
-  std::int64_t correct = 0;   // top-1 hits, the first largest logit wins ties
-  std::vector<double> grad;   // [classes][batch]
+  std::int64_t correct = 0;  // top-1 hits, the first largest logit wins ties
+  std::vector<double> grad;  // [classes][batch]
 };
 SoftmaxLoss softmax_cross_entropy(const std::vector<double>& logits, std::int64_t classes,
                                   std::int64_t batch, const std::vector<std::int32_t>& labels);

@@ -26,8 +26,7 @@ inline float random_real(std::uint64_t seed, std::uint64_t index, float lo, floa
 inline std::vector<float> random_ints(std::int64_t count, std::uint64_t seed, std::int64_t lo,
                                       std::int64_t hi) {
   std::vector<float> v(static_cast<std::size_t>(count));
-  for (std::size_t i = 0; i < v.size(); ++i)
-    v[i] = static_cast<float>(random_int(seed, i, lo, hi));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(random_int(seed, i, lo, hi));
   return v;
 }
 inline std::vector<float> random_reals(std::int64_t count, std::uint64_t seed, float lo, float hi) {
@@ -39,8 +38,7 @@ inline std::vector<float> random_reals(std::int64_t count, std::uint64_t seed, f
 inline std::vector<float> random_distinct(std::int64_t count, std::uint64_t seed) {
   std::vector<float> v(static_cast<std::size_t>(count));
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  for (std::size_t i = v.size(); i > 1; --i)
-    std::swap(v[i - 1], v[random_bits(seed, 13, i) % i]);
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[random_bits(seed, 13, i) % i]);
   return v;
 }
 
@@ -90,8 +88,8 @@ Comparison compare(const std::vector<A>& actual, const std::vector<E>& expected,
   report.precision(9);
   if (actual.size() != expected.size()) {
     r.failed = 1;
-    r.report = "sizes differ: " + std::to_string(actual.size()) + " vs " +
-               std::to_string(expected.size());
+    r.report =
+        "sizes differ: " + std::to_string(actual.size()) + " vs " + std::to_string(expected.size());
     return r;
   }
   for (std::size_t i = 0; i < actual.size(); ++i) {

@@ -13,6 +13,10 @@
 namespace nin {
 
 struct ThreadLimit::Control {
+  // Constructed in place: tbb::global_control registers its own address, so a copy (which the
+  // compiler allows) would be an unregistered object and the limit would vanish with the original.
+  explicit Control(std::size_t threads)
+      : control(tbb::global_control::max_allowed_parallelism, threads) {}
   tbb::global_control control;
 };
 
@@ -34,9 +38,7 @@ ThreadLimit::ThreadLimit(int threads) {
   if (threads == 0) threads = threads_from_environment();
   if (threads == 0) threads = tbb::info::default_concurrency();
   threads_ = threads;
-  control_ = std::make_unique<Control>(
-      Control{tbb::global_control(tbb::global_control::max_allowed_parallelism,
-                                  static_cast<std::size_t>(threads))});
+  control_ = std::make_unique<Control>(static_cast<std::size_t>(threads));
 }
 
 ThreadLimit::~ThreadLimit() = default;

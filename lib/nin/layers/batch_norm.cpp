@@ -37,6 +37,7 @@ void BatchNorm::inference_affine(float* a, float* b) const {
 }
 
 void BatchNorm::forward(ConstActivations in, Activations out, Phase phase) {
+  if (folded_) return;  // the preceding convolution applied it
   const std::int64_t row = in.row();
   const float* scale = parameters_[0].value;
   const float* shift = parameters_[1].value;

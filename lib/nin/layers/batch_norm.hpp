@@ -21,9 +21,15 @@ class BatchNorm final : public Layer {
   // Scale and shift that evaluation applies: y = a·x + b per channel, from the running statistics.
   void inference_affine(float* a, float* b) const;
 
+  // Set when a convolution applies this layer (Convolution::fold_batch_norm); forward then does
+  // nothing and the network runs it in place.
+  void mark_folded() { folded_ = true; }
+  bool folded() const { return folded_; }
+
  private:
   Tensor running_mean_, running_var_;
   Tensor batch_mean_, batch_inv_std_;  // of the latest training forward
+  bool folded_ = false;
 };
 
 }  // namespace nin

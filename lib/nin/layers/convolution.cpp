@@ -12,7 +12,7 @@ namespace {
 
 // Columns (output pixels) a block aims for: enough for an efficient GEMM, small enough to give
 // every core work. Depends only on the layer's shape, never on the thread count.
-constexpr std::int64_t kTargetBlockColumns = 1024;
+constexpr std::int64_t kTargetBlockColumns = 512;
 constexpr std::int64_t kMaxLanes = 16;
 
 std::int64_t block_count(std::int64_t batch, std::int64_t per_block) {
@@ -135,12 +135,31 @@ void Convolution::col2im(const float* col, float* in_grad, std::int64_t in_row, 
   }
 }
 
-void Convolution::forward(ConstActivations in, Activations out, Phase /*phase*/) {
+void Convolution::fold_batch_norm(const BatchNorm* batch_norm) {
+  folded_ = batch_norm;
+  folded_weight_ = Tensor({spec_.outputs, fan_in()});
+  folded_bias_ = Tensor({spec_.outputs});
+  folded_scale_ = Tensor({spec_.outputs});
+}
+
+void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
   const std::int64_t batch = in.batch;
   const std::int64_t out_plane = out.plane();
   const std::int64_t K = fan_in();
   const float* weight = parameters_[0].value;
   const float* bias = spec_.bias ? parameters_[1].value : nullptr;
+  if (folded_ && phase == Phase::eval) {
+    // y = a·(W x + bias) + b  ==  (a·W) x + (a·bias + b)
+    float* a = folded_scale_.data();
+    float* b = folded_bias_.data();
+    folded_->inference_affine(a, b);
+    for (std::int64_t m = 0; m < spec_.outputs; ++m) {
+      for (std::int64_t k = 0; k < K; ++k) folded_weight_.data()[m * K + k] = a[m] * weight[m * K + k];
+      if (bias) b[m] += a[m] * bias[m];
+    }
+    weight = folded_weight_.data();
+    bias = b;
+  }
   parallel_for(block_count(batch, images_per_block_), [&](std::int64_t block) {
     const std::int64_t n0 = block * images_per_block_;
     const std::int64_t n1 = std::min(batch, n0 + images_per_block_);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "nin/core/parallel.hpp"
+#include "nin/layers/batch_norm.hpp"
 #include "nin/layers/layer.hpp"
 
 namespace nin {
@@ -27,6 +28,11 @@ class Convolution final : public Layer {
 
   std::int64_t images_per_block() const { return images_per_block_; }
 
+  // Inference only: applies a following batch normalisation (its running statistics, scale and
+  // shift) by rescaling the weights and bias on each eval forward, so the normalisation costs no
+  // pass over the activations. The batch-norm layer is then skipped.
+  void fold_batch_norm(const BatchNorm* batch_norm);
+
  private:
   std::int64_t fan_in() const;  // Cin·kh·kw
   void im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
@@ -39,6 +45,8 @@ class Convolution final : public Layer {
   std::int64_t max_batch_;
   ThreadScratch columns_;   // im2col block (fan_in × block columns)
   Tensor lane_gradients_;   // [lanes][outputs × fan_in]
+  const BatchNorm* folded_ = nullptr;
+  Tensor folded_weight_, folded_bias_, folded_scale_;
 };
 
 }  // namespace nin

@@ -40,16 +40,22 @@ void Dropout::forward(ConstActivations in, Activations out, Phase phase) {
     if (in.data != out.data) std::copy(in.data, in.data + in.size(), out.data);
     return;
   }
-  const float ratio = static_cast<float>(spec_.dropout_ratio);
-  const float scale = 1.0f / (1.0f - ratio);
+  const float scale = 1.0f / (1.0f - static_cast<float>(spec_.dropout_ratio));
+  // Each 64-bit draw gives four 16-bit uniforms; a value is kept when its uniform is at least
+  // ratio·2^16, so the keep probability is within 2^-16 of 1 − ratio.
+  const auto threshold = static_cast<std::uint32_t>(spec_.dropout_ratio * 65536.0 + 0.5);
   const std::uint64_t pass = passes_++;
-  parallel_for(in.channels, [&](std::int64_t c) {
-    const std::int64_t offset = c * in.row();
-    for (std::int64_t i = 0; i < in.row(); ++i) {
-      const auto index = static_cast<std::uint64_t>(offset + i);
-      const bool keep = random_uniform(seed_, pass, index) >= ratio;
-      keep_[static_cast<std::size_t>(offset + i)] = keep;
-      out.data[offset + i] = keep ? in.data[offset + i] * scale : 0.0f;
+  const std::int64_t total = in.size();
+  constexpr std::int64_t kChunk = 1 << 14;  // a multiple of 4
+  parallel_for((total + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
+    const std::int64_t begin = chunk * kChunk, end = std::min(total, begin + kChunk);
+    for (std::int64_t i = begin; i < end; i += 4) {
+      std::uint64_t bits = random_bits(seed_, pass, static_cast<std::uint64_t>(i / 4));
+      for (std::int64_t j = i; j < std::min(end, i + 4); ++j, bits >>= 16) {
+        const bool keep = (bits & 0xffff) >= threshold;
+        keep_[static_cast<std::size_t>(j)] = keep;
+        out.data[j] = keep ? in.data[j] * scale : 0.0f;
+      }
     }
   });
 }

@@ -7,6 +7,29 @@
 
 namespace nin {
 
+namespace {
+
+// y[ow] = max(y[ow], x[ow·stride]) over [begin, end), recording the winner's index when arg is
+// set. The common strides are compile-time constants so the loop vectorises.
+template <int kStride>
+void max_into_row(const float* __restrict x, std::int64_t shift, std::int64_t begin,
+                  std::int64_t end, float* __restrict y, std::int32_t* __restrict arg,
+                  std::int64_t runtime_stride = 0) {
+  const std::int64_t stride = kStride ? kStride : runtime_stride;
+  if (arg) {
+    for (std::int64_t ow = begin; ow < end; ++ow) {
+      const float value = x[ow * stride];
+      const bool greater = value > y[ow];
+      y[ow] = greater ? value : y[ow];
+      arg[ow] = greater ? static_cast<std::int32_t>(shift + ow * stride) : arg[ow];
+    }
+  } else {
+    for (std::int64_t ow = begin; ow < end; ++ow) y[ow] = std::max(y[ow], x[ow * stride]);
+  }
+}
+
+}  // namespace
+
 MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool training)
     : Layer(spec),
       argmax_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0) {}
@@ -14,26 +37,53 @@ MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool train
 void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
   const auto& w = spec_.window;
   const bool keep = phase == Phase::train;
+  const std::int64_t W = in.width;
+  // Output columns whose window lies inside the input horizontally: they need no clipping, and
+  // the loop over them has no dependence between iterations, so it vectorises.
+  std::int64_t inner_begin = 0;
+  while (inner_begin < out.width && inner_begin * w.stride_w - w.pad_w < 0) ++inner_begin;
+  std::int64_t inner_end = inner_begin;
+  while (inner_end < out.width && inner_end * w.stride_w - w.pad_w + w.kernel_w <= W) ++inner_end;
   parallel_for(in.channels, [&](std::int64_t c) {
     for (std::int64_t n = 0; n < in.batch; ++n) {
       const float* x = in.plane_of(c, n);
       float* y = out.plane_of(c, n);
-      std::int32_t* arg = argmax_.data() + (y - out.data);
+      std::int32_t* arg = keep ? argmax_.data() + (y - out.data) : nullptr;
       for (std::int64_t oh = 0; oh < out.height; ++oh) {
         const PoolWindow rows = pool_window(oh, w.kernel_h, w.stride_h, w.pad_h, in.height);
-        for (std::int64_t ow = 0; ow < out.width; ++ow) {
-          const PoolWindow cols = pool_window(ow, w.kernel_w, w.stride_w, w.pad_w, in.width);
+        float* y_row = y + oh * out.width;
+        std::int32_t* arg_row = keep ? arg + oh * out.width : nullptr;
+        // Edge columns: clipped windows, one at a time.
+        const auto edge = [&](std::int64_t ow) {
+          const PoolWindow cols = pool_window(ow, w.kernel_w, w.stride_w, w.pad_w, W);
           float best = -std::numeric_limits<float>::infinity();
-          std::int64_t best_index = rows.begin * in.width + cols.begin;
+          std::int32_t best_index = static_cast<std::int32_t>(rows.begin * W + cols.begin);
           for (std::int64_t h = rows.begin; h < rows.end; ++h)
             for (std::int64_t v = cols.begin; v < cols.end; ++v)
-              if (x[h * in.width + v] > best) {
-                best = x[h * in.width + v];
-                best_index = h * in.width + v;
+              if (x[h * W + v] > best) {
+                best = x[h * W + v];
+                best_index = static_cast<std::int32_t>(h * W + v);
               }
-          y[oh * out.width + ow] = best;
-          if (keep) arg[oh * out.width + ow] = static_cast<std::int32_t>(best_index);
+          y_row[ow] = best;
+          if (keep) arg_row[ow] = best_index;
+        };
+        for (std::int64_t ow = 0; ow < inner_begin; ++ow) edge(ow);
+        for (std::int64_t ow = inner_end; ow < out.width; ++ow) edge(ow);
+        for (std::int64_t ow = inner_begin; ow < inner_end; ++ow) {
+          y_row[ow] = -std::numeric_limits<float>::infinity();
+          if (keep) arg_row[ow] = static_cast<std::int32_t>(rows.begin * W + ow * w.stride_w - w.pad_w);
         }
+        for (std::int64_t h = rows.begin; h < rows.end; ++h)
+          for (std::int64_t kw = 0; kw < w.kernel_w; ++kw) {
+            const std::int64_t shift = h * W + kw - w.pad_w;
+            if (w.stride_w == 2)
+              max_into_row<2>(x + shift, shift, inner_begin, inner_end, y_row, arg_row);
+            else if (w.stride_w == 1)
+              max_into_row<1>(x + shift, shift, inner_begin, inner_end, y_row, arg_row);
+            else
+              max_into_row<0>(x + shift, shift, inner_begin, inner_end, y_row, arg_row,
+                              w.stride_w);
+          }
       }
     }
   });

@@ -56,17 +56,32 @@ Network::Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use)
   }
   std::size_t current = 0;  // buffer holding the latest output
   for (const auto& layer_spec : spec_.layers) {
-    if (layer_spec.type == LayerType::relu && !steps_.empty() &&
-        steps_.back().layer->can_fuse_relu() && !steps_.back().layer->fused_relu()) {
-      steps_.back().layer->fuse_relu();
-      continue;
+    if (layer_spec.type == LayerType::relu && !steps_.empty()) {
+      Layer* target = steps_.back().layer.get();
+      if (auto* bn = dynamic_cast<BatchNorm*>(target); bn && bn->folded())
+        target = steps_[steps_.size() - 2].layer.get();  // the convolution that applies it
+      if (target->can_fuse_relu() && !target->fused_relu()) {
+        target->fuse_relu();
+        if (target != steps_.back().layer.get()) steps_.back().layer->fuse_relu();
+        continue;
+      }
     }
     Step step;
     step.layer = make_layer(layer_spec, max_batch, training);
     step.input = current;
     step.input_shape = layer_spec.input;
     step.output_shape = layer_spec.output;
-    if (step.layer->in_place()) {
+    bool folded = false;
+    if (!training && layer_spec.type == LayerType::batch_norm && !steps_.empty()) {
+      auto* convolution = dynamic_cast<Convolution*>(steps_.back().layer.get());
+      if (convolution && !convolution->fused_relu()) {
+        auto* bn = static_cast<BatchNorm*>(step.layer.get());
+        convolution->fold_batch_norm(bn);
+        bn->mark_folded();
+        folded = true;
+      }
+    }
+    if (step.layer->in_place() || folded) {
       step.output = step.input;
     } else if (!training) {
       step.output = step.input == 1 ? 2 : 1;
