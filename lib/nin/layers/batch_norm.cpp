@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nin/core/parallel.hpp"
+#include "nin/core/reduce.hpp"
 
 namespace nin {
 
@@ -48,13 +49,8 @@ void BatchNorm::forward(ConstActivations in, Activations out, Phase phase) {
     float* y = out.channel(c);
     float a, b;
     if (train) {
-      double sum = 0.0, square_sum = 0.0;
-      for (std::int64_t i = 0; i < row; ++i) sum += x[i];
-      const double mean = sum / static_cast<double>(row);
-      for (std::int64_t i = 0; i < row; ++i) {
-        const double d = x[i] - mean;
-        square_sum += d * d;
-      }
+      const double mean = row_sum(x, row) / static_cast<double>(row);
+      const double square_sum = row_squared_deviation(x, row, mean);
       const double var = square_sum / static_cast<double>(row);
       const double inv_std = 1.0 / std::sqrt(var + spec_.bn_eps);
       batch_mean_.data()[c] = static_cast<float>(mean);
@@ -91,15 +87,12 @@ void BatchNorm::backward(ConstActivations in, ConstActivations out, Activations 
     const float* y = out.channel(c);
     float* dy = out_grad.channel(c);
     if (fused_relu_)
-      for (std::int64_t i = 0; i < row; ++i)
-        if (!(y[i] > 0.0f)) dy[i] = 0.0f;
+      for (std::int64_t i = 0; i < row; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     const float mean = batch_mean_.data()[c];
     const float inv_std = batch_inv_std_.data()[c];
-    double dy_sum = 0.0, dy_xhat_sum = 0.0;
-    for (std::int64_t i = 0; i < row; ++i) {
-      dy_sum += dy[i];
-      dy_xhat_sum += static_cast<double>(dy[i]) * ((x[i] - mean) * inv_std);
-    }
+    // Σ dy·x̂ = inv_std · (Σ dy·x − mean · Σ dy)
+    const double dy_sum = row_sum(dy, row);
+    const double dy_xhat_sum = inv_std * (row_dot(dy, x, row) - mean * dy_sum);
     scale_grad[c] = static_cast<float>(dy_xhat_sum);
     shift_grad[c] = static_cast<float>(dy_sum);
     if (!in_grad.data) return;

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "nin/core/gemm.hpp"
+#include "nin/core/reduce.hpp"
 #include "nin/core/random.hpp"
 
 namespace nin {
@@ -19,12 +19,8 @@ std::int64_t block_count(std::int64_t batch, std::int64_t per_block) {
   return (batch + per_block - 1) / per_block;
 }
 
-void add_bias_and_relu(float* row, std::int64_t count, float bias, bool relu) {
-  if (relu) {
-    for (std::int64_t i = 0; i < count; ++i) row[i] = std::max(row[i] + bias, 0.0f);
-  } else if (bias != 0.0f) {
-    for (std::int64_t i = 0; i < count; ++i) row[i] += bias;
-  }
+void relu_in_place(float* row, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) row[i] = std::max(row[i], 0.0f);
 }
 
 }  // namespace
@@ -88,10 +84,12 @@ void Convolution::im2col(const float* in, std::int64_t in_row, std::int64_t n0, 
               // Contiguous run: zeros left of the input, a copy, zeros right of it.
               const std::int64_t first = std::clamp<std::int64_t>(w.pad_w - kj, 0, Wo);
               const std::int64_t last = std::clamp<std::int64_t>(W + w.pad_w - kj, first, Wo);
-              std::fill(dst, dst + first, 0.0f);
-              std::memcpy(dst + first, src + first - w.pad_w + kj,
-                          static_cast<std::size_t>(last - first) * sizeof(float));
-              std::fill(dst + last, dst + Wo, 0.0f);
+              // Runs are short (one output row): an inline loop beats a memcpy call.
+              const float* __restrict s = src - w.pad_w + kj;
+              float* __restrict d = dst;
+              for (std::int64_t ow = 0; ow < first; ++ow) d[ow] = 0.0f;
+              for (std::int64_t ow = first; ow < last; ++ow) d[ow] = s[ow];
+              for (std::int64_t ow = last; ow < Wo; ++ow) d[ow] = 0.0f;
             } else {
               for (std::int64_t ow = 0; ow < Wo; ++ow) {
                 const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
@@ -124,9 +122,17 @@ void Convolution::col2im(const float* col, float* in_grad, std::int64_t in_row, 
             const std::int64_t ih = oh * w.stride_h - w.pad_h + ki;
             if (ih < 0 || ih >= H) continue;
             float* dst = plane + ih * W;
-            for (std::int64_t ow = 0; ow < Wo; ++ow) {
-              const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
-              if (iw >= 0 && iw < W) dst[iw] += src[ow];
+            if (w.stride_w == 1) {
+              const std::int64_t first = std::clamp<std::int64_t>(w.pad_w - kj, 0, Wo);
+              const std::int64_t last = std::clamp<std::int64_t>(W + w.pad_w - kj, first, Wo);
+              float* __restrict d = dst - w.pad_w + kj;
+              const float* __restrict s = src;
+              for (std::int64_t ow = first; ow < last; ++ow) d[ow] += s[ow];
+            } else {
+              for (std::int64_t ow = 0; ow < Wo; ++ow) {
+                const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
+                if (iw >= 0 && iw < W) dst[iw] += src[ow];
+              }
             }
           }
         }
@@ -165,17 +171,22 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
     const std::int64_t cols = (n1 - n0) * out_plane;
     float* y = out.data + n0 * out_plane;
+    // The bias is the GEMM's initial C (beta 1): cheaper than a zeroing pass and an add pass.
+    if (bias)
+      for (std::int64_t c = 0; c < spec_.outputs; ++c)
+        std::fill(y + c * out.row(), y + c * out.row() + cols, bias[c]);
+    const float beta = bias ? 1.0f : 0.0f;
     if (pointwise_) {
       gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K,
-           in.data + n0 * in.plane(), in.row(), 0.0f, y, out.row());
+           in.data + n0 * in.plane(), in.row(), beta, y, out.row());
     } else {
       float* col = columns_.local();
       im2col(in.data, in.row(), n0, n1, col);
-      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, 0.0f,
+      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, beta,
            y, out.row());
     }
-    for (std::int64_t c = 0; c < spec_.outputs; ++c)
-      add_bias_and_relu(y + c * out.row(), cols, bias ? bias[c] : 0.0f, fused_relu_);
+    if (fused_relu_)
+      for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), cols);
   });
 }
 
@@ -187,21 +198,15 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   const std::int64_t M = spec_.outputs;
   const std::int64_t row = out.row();
 
-  if (fused_relu_) {
+  if (fused_relu_ || spec_.bias) {
+    float* bias_grad = spec_.bias ? parameters_[1].grad : nullptr;
     parallel_for(M, [&](std::int64_t c) {
-      const float* y = out.channel(c);
       float* g = out_grad.channel(c);
-      for (std::int64_t i = 0; i < row; ++i)
-        if (!(y[i] > 0.0f)) g[i] = 0.0f;
-    });
-  }
-  if (spec_.bias) {
-    float* bias_grad = parameters_[1].grad;
-    parallel_for(M, [&](std::int64_t c) {
-      const float* g = out_grad.channel(c);
-      double sum = 0.0;
-      for (std::int64_t i = 0; i < row; ++i) sum += g[i];
-      bias_grad[c] = static_cast<float>(sum);
+      if (fused_relu_) {
+        const float* y = out.channel(c);
+        for (std::int64_t i = 0; i < row; ++i) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+      }
+      if (bias_grad) bias_grad[c] = static_cast<float>(row_sum(g, row));
     });
   }
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "nin/core/parallel.hpp"
+#include "nin/core/reduce.hpp"
 
 namespace nin {
 
@@ -152,10 +153,8 @@ void GlobalAveragePooling::forward(ConstActivations in, Activations out, Phase /
   const std::int64_t plane = in.plane();
   parallel_for(in.channels, [&](std::int64_t c) {
     for (std::int64_t n = 0; n < in.batch; ++n) {
-      const float* x = in.plane_of(c, n);
-      float sum = 0.0f;
-      for (std::int64_t i = 0; i < plane; ++i) sum += x[i];
-      out.plane_of(c, n)[0] = sum / static_cast<float>(plane);
+      out.plane_of(c, n)[0] =
+          static_cast<float>(row_sum(in.plane_of(c, n), plane) / static_cast<double>(plane));
     }
   });
 }
