@@ -201,6 +201,24 @@ std::vector<Network::NamedState> Network::state() {
   return all;
 }
 
+std::vector<std::uint64_t> Network::random_state() const {
+  std::vector<std::uint64_t> passes;
+  for (const auto& step : steps_)
+    if (const auto* dropout = dynamic_cast<const Dropout*>(step.layer.get()))
+      passes.push_back(dropout->passes());
+  return passes;
+}
+
+void Network::set_random_state(const std::vector<std::uint64_t>& passes) {
+  std::size_t i = 0;
+  for (auto& step : steps_)
+    if (auto* dropout = dynamic_cast<Dropout*>(step.layer.get())) {
+      if (i >= passes.size()) throw FormatError("random state has too few dropout entries");
+      dropout->set_passes(passes[i++]);
+    }
+  if (i != passes.size()) throw FormatError("random state has too many dropout entries");
+}
+
 void Network::attach_timer(LayerTimes* times) {
   times_ = times;
   if (!times) return;

@@ -72,6 +72,11 @@ class Network {
   std::span<float> parameter_values() { return {values_.data(), static_cast<std::size_t>(values_.size())}; }
   std::span<float> parameter_gradients() { return {grads_.data(), static_cast<std::size_t>(grads_.size())}; }
 
+  // Positions of the random streams (one per dropout layer, in order), saved in checkpoints so
+  // that a resumed run draws the same masks.
+  std::vector<std::uint64_t> random_state() const;
+  void set_random_state(const std::vector<std::uint64_t>& passes);
+
   // Steps actually executed (fused ReLUs are not steps); for per-layer timing.
   std::size_t step_count() const { return steps_.size(); }
   void attach_timer(LayerTimes* times);

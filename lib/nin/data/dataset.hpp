@@ -1,0 +1,52 @@
+#pragma once
+// Labelled image data sets in memory, read from IDX (MNIST, Fashion-MNIST; gzip or raw),
+// CIFAR-10 and CIFAR-100 binary files, or an HDF5 file. One interface; the format is chosen from
+// the path. Readers check every size against the file before allocating, so a corrupt header
+// cannot ask for a huge buffer, and report problems with the file and record named.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nin/spec/network_spec.hpp"
+
+namespace nin {
+
+enum class Split { train, test };
+enum class LabelKind { fine, coarse };  // CIFAR-100 only
+
+struct DataOptions {
+  Split split = Split::train;
+  LabelKind labels = LabelKind::fine;
+  std::int64_t limit = 0;  // read at most this many images (0: all)
+};
+
+class Dataset {
+ public:
+  Shape shape;                           // of one image, channels first
+  std::int64_t classes = 0;              // number of classes the format defines
+  std::vector<std::string> class_names;  // one per class (generated "0", "1", ... when unknown)
+  std::string format;                    // "idx", "cifar10", "cifar100", "hdf5"
+  std::string source;                    // path(s) read, for messages and provenance
+
+  std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
+
+  // Copies the images at `indices` into `out` as float32, image after image, each C×H×W,
+  // with raw pixel values (0..255 for byte data).
+  void copy_images(std::span<const std::int64_t> indices, float* out) const;
+
+  // Pixels: exactly one of these holds size()·shape.elements() values, image after image (CHW).
+  std::vector<std::uint8_t> bytes;
+  std::vector<float> floats;
+  std::vector<std::int32_t> labels;  // each in [0, classes)
+};
+
+// Reads one split. `path` is a directory holding IDX files (train-images-idx3-ubyte[.gz], ...),
+// CIFAR-10 files (data_batch_1.bin ... data_batch_5.bin, test_batch.bin, batches.meta.txt) or
+// CIFAR-100 files (train.bin, test.bin, fine_label_names.txt, coarse_label_names.txt), or an HDF5
+// file (*.h5, *.hdf5). Throws IoError / FormatError naming the file (and record) at fault.
+Dataset load_dataset(const std::filesystem::path& path, const DataOptions& options);
+
+}  // namespace nin
