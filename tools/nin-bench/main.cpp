@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/model_loading.hpp"
 #include "common/table.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/gemm.hpp"
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
       throw nin::UsageError("--iterations: " + std::to_string(iterations) + " is not in 1..100000");
     nin::ThreadLimit thread_limit(threads);
 
-    const auto spec = nin::load_network(net, nin::PresetCatalog::for_executable());
+    const auto spec = nin::cli::load_network_any(net);
     const std::int64_t image_size = spec.input.elements();
     std::vector<float> images(static_cast<std::size_t>(image_size * std::max(batch, infer_batch)));
     for (std::size_t i = 0; i < images.size(); ++i)

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/model_loading.hpp"
 #include "nin-params/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -13,7 +14,7 @@ namespace po = boost::program_options;
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
       "nin-params", "NET [options]",
-      "Prints the layer table of NET (a preset name or a spec file): sizes, kernels, parameter\n"
+      "Prints the layer table of NET (a preset name, a spec file or a model file): sizes, kernels, parameter\n"
       "counts with their formulas, MACs and activation memory."};
   return nin::cli::run(info.name, [&] {
     std::string net, input, format, language;
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
     report.batch = batch;
     report.compare_fc = values.count("compare-fc") > 0;
 
-    auto spec = nin::load_network(net, nin::PresetCatalog::for_executable());
+    auto spec = nin::cli::load_network_any(net);
     if (values.count("input")) spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
     if (values.count("classes")) {
       if (classes < 1 || classes > (1 << 20))

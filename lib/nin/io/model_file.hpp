@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,10 +41,10 @@ struct ModelInfo {
 
 // Everything a resumed run needs besides the parameters.
 struct Checkpoint {
-  std::int64_t epoch = 0;          // completed epochs
-  std::int64_t step = 0;           // SGD steps taken in all
-  std::int64_t step_in_epoch = 0;  // steps taken in the current (incomplete) epoch
-  double best_accuracy = -1.0;     // best validation accuracy so far (−1: none yet)
+  std::int64_t epoch = 0;                   // completed epochs
+  std::int64_t step = 0;                    // SGD steps taken in all
+  std::int64_t step_in_epoch = 0;           // steps taken in the current (incomplete) epoch
+  double best_accuracy = -1.0;              // best validation accuracy so far (−1: none yet)
   std::vector<std::uint64_t> random_state;  // Network::random_state()
   std::string options_json;                 // the training recipe, to resume with the same one
   std::vector<float> velocity;              // SGD momentum, in Network::parameter_values() order
@@ -72,7 +73,10 @@ class ModelReader {
   // dataset's type and shape first; throws FormatError naming the layer and dataset.
   void read_parameters(Network& network) const;
 
-  // Reads the checkpoint group; throws FormatError when the file has none or it does not fit.
+  // Reads the checkpoint group (velocity checked like the parameters, random_state one entry per
+  // dropout layer); throws FormatError when the file has none or it does not fit. The network only
+  // supplies the layout: its values and random state are left alone (see read_parameters and
+  // Network::set_random_state).
   Checkpoint read_checkpoint(Network& network) const;
 
  private:

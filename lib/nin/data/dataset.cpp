@@ -1,0 +1,69 @@
+#include "nin/data/dataset.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <system_error>
+
+#include "nin/core/error.hpp"
+#include "nin/data/cifar_reader.hpp"
+#include "nin/data/hdf5_dataset_reader.hpp"
+#include "nin/data/idx_reader.hpp"
+#include "nin/data/reader_support.hpp"
+
+namespace nin {
+
+namespace fs = std::filesystem;
+
+void Dataset::copy_images(std::span<const std::int64_t> indices, float* out) const {
+  const std::int64_t elements = shape.elements();
+  const std::int64_t count = size();
+  for (const std::int64_t index : indices) {
+    if (index < 0 || index >= count)
+      throw std::out_of_range("Dataset::copy_images: index " + std::to_string(index) +
+                              " is outside a data set of " + std::to_string(count) + " images");
+    const auto offset = static_cast<std::size_t>(index * elements);
+    if (!bytes.empty())
+      std::copy_n(bytes.data() + offset, elements, out);
+    else
+      std::copy_n(floats.data() + offset, elements, out);
+    out += elements;
+  }
+}
+
+namespace {
+
+bool has_hdf5_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".h5" || ext == ".hdf5";
+}
+
+}  // namespace
+
+Dataset load_dataset(const fs::path& path, const DataOptions& options) {
+  using data_internal::quoted;
+  if (options.limit < 0)
+    throw UsageError("data set limit " + std::to_string(options.limit) +
+                     ": expected 0 (all images) or a positive count");
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) throw IoError(quoted(path) + ": no such file or directory");
+  if (fs::is_directory(status)) {
+    if (data_internal::is_idx_directory(path)) return data_internal::read_idx(path, options);
+    if (data_internal::is_cifar10_directory(path))
+      return data_internal::read_cifar10(path, options);
+    if (data_internal::is_cifar100_directory(path))
+      return data_internal::read_cifar100(path, options);
+    throw IoError(quoted(path) +
+                  ": no IDX, CIFAR-10 or CIFAR-100 files found (expected "
+                  "train-images-idx3-ubyte.gz, data_batch_1.bin or train.bin)");
+  }
+  if (has_hdf5_extension(path)) return data_internal::read_hdf5_dataset(path, options);
+  throw FormatError(quoted(path) +
+                    ": not a data set: expected a directory of IDX, CIFAR-10 or CIFAR-100 files, "
+                    "or an HDF5 file (*.h5, *.hdf5)");
+}
+
+}  // namespace nin

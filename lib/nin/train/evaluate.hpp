@@ -1,0 +1,55 @@
+#pragma once
+// Evaluation of a network on a data set: loss, top-1 and top-k accuracy, the confusion matrix and
+// per-class precision, recall and F1; optionally every prediction. Results do not depend on the
+// thread count.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "nin/data/dataset.hpp"
+#include "nin/io/model_file.hpp"
+#include "nin/net/network.hpp"
+
+namespace nin {
+
+// Throws FormatError when the images do not have the network's input shape, when the data set
+// defines more classes than the network has, or when a label is out of the network's range.
+void check_data_fits(const Dataset& data, const NetworkSpec& spec);
+
+struct ClassMetrics {
+  double precision = 0, recall = 0, f1 = 0;
+  std::int64_t support = 0;  // samples whose true label is this class
+};
+
+struct EvaluationResult {
+  std::int64_t classes = 0;
+  std::int64_t samples = 0;
+  std::int64_t top_k = 1;
+  double loss_sum = 0;
+  std::int64_t top1_hits = 0;
+  std::int64_t topk_hits = 0;
+  std::vector<std::int64_t> confusion;  // classes × classes, row = true label, column = predicted
+
+  double accuracy() const { return samples ? double(top1_hits) / double(samples) : 0.0; }
+  double topk_accuracy() const { return samples ? double(topk_hits) / double(samples) : 0.0; }
+  double mean_loss() const { return samples ? loss_sum / double(samples) : 0.0; }
+  std::vector<ClassMetrics> per_class() const;
+};
+
+struct Prediction {
+  std::int64_t index = 0;  // in the data set
+  std::int32_t label = 0;
+  std::vector<std::int32_t> top;       // best classes, most probable first (top_k of them)
+  std::vector<float> probabilities;    // softmax probability of each of `top`
+};
+
+// Runs `network` (eval phase) over the images at `indices` (all when empty) in batches of
+// network.max_batch(). `on_prediction`, when set, is called for each sample in index order.
+EvaluationResult evaluate(Network& network, const Dataset& data,
+                          std::span<const std::int64_t> indices, const Normalization& normalization,
+                          std::int64_t top_k,
+                          const std::function<void(const Prediction&)>& on_prediction = {});
+
+}  // namespace nin

@@ -1,0 +1,98 @@
+#pragma once
+// The training loop: shuffled mini-batches, SGD with a learning-rate schedule, evaluation after
+// every epoch, the best model kept, checkpoints that let a run resume bit for bit, and a clean
+// stop on request. All randomness (initialisation, shuffling, augmentation, dropout) is drawn
+// from counter-based streams keyed by the seed, so a run is reproducible for any thread count
+// and from any checkpoint.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "nin/core/error.hpp"
+#include "nin/data/dataset.hpp"
+#include "nin/io/model_file.hpp"
+#include "nin/train/batch_maker.hpp"
+#include "nin/train/lr_schedule.hpp"
+
+namespace nin {
+
+struct TrainOptions {
+  std::string data;                   // data set path, kept so that --resume needs no --data
+  LabelKind labels = LabelKind::fine;  // CIFAR-100 label set
+  std::int64_t limit = 0;              // use only the first N images of each split (0: all)
+  std::int64_t epochs = 3;
+  std::int64_t batch = 128;
+  LrSchedule schedule;
+  double momentum = 0.9;
+  bool nesterov = true;
+  double weight_decay = 5e-4;
+  Augmentation augmentation;
+  std::int64_t validation = 0;  // images held out of the training set (0: evaluate on the test set)
+  std::uint64_t seed = 1;
+  double checkpoint_minutes = 0;  // also checkpoint within an epoch this often (0: epoch ends only)
+  std::int64_t log_every = 0;     // report a step record every this many steps (0: never)
+
+  std::string to_json() const;
+  static TrainOptions from_json(const std::string& text);  // throws FormatError
+};
+
+struct StepRecord {
+  std::int64_t epoch = 0;  // 0-based epoch in progress
+  std::int64_t step_in_epoch = 0, steps_per_epoch = 0, step = 0;
+  double loss = 0, accuracy = 0;  // running means over the epoch so far
+  double learning_rate = 0;
+  double images_per_second = 0;
+  double eta_seconds = 0;  // for the rest of the run
+};
+
+struct EpochRecord {
+  std::int64_t epoch = 0;  // 1-based count of completed epochs
+  std::int64_t step = 0;
+  double train_loss = 0, train_accuracy = 0;
+  std::string eval_split;  // "validation" or "test"
+  double eval_loss = 0, eval_accuracy = 0;
+  double learning_rate = 0;
+  double seconds = 0, images_per_second = 0;
+  bool best = false;  // this epoch's model was written as the best so far
+};
+
+class TrainingMonitor {
+ public:
+  virtual ~TrainingMonitor() = default;
+  virtual void on_step(const StepRecord&) {}
+  virtual void on_epoch(const EpochRecord&) {}
+  virtual void on_checkpoint(const std::filesystem::path&) {}
+};
+
+struct TrainJob {
+  NetworkSpec spec;
+  const Dataset* train = nullptr;
+  const Dataset* test = nullptr;  // used when options.validation == 0
+  TrainOptions options;
+  std::filesystem::path output;      // best model (by evaluation accuracy)
+  std::filesystem::path checkpoint;  // latest training state
+  std::optional<std::filesystem::path> resume;  // continue from this checkpoint
+  std::string tool_version;
+};
+
+struct TrainResult {
+  bool interrupted = false;  // stopped on request; a checkpoint was written
+  std::int64_t epochs_done = 0;
+  double best_accuracy = -1;
+  std::optional<EpochRecord> last_epoch;
+};
+
+// Thrown when the loss stops being finite.
+class TrainingDiverged : public Error {
+ public:
+  using Error::Error;
+};
+
+// Runs the job; returns early (interrupted) when `stop` becomes non-zero, after writing a
+// checkpoint.
+TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop);
+
+}  // namespace nin

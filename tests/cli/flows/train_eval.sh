@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Black-box flows of nin-train and nin-eval on real Fashion-MNIST images (a few hundred of them):
+#   train_eval.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
+# Scenarios: smoke, resume, threads, crash, signal.
+set -euo pipefail
+scenario=$1 bin=$2 work=$3 source=$4
+data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
+spec=$source/tests/cli/specs/tiny-fashion.json
+json_keys() { cmake -DFILE="$1" -DKEYS="$2" ${3:+-DLINES=ON} -P "$source/tests/cli/json_keys.cmake"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+[ -d "$data" ] || fail "'$data' missing: install dataset-fashion-mnist"
+
+train() { "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --batch 50 --seed 7 -q "$@"; }
+same_weights() { h5diff "$1" "$2" /layers /layers || fail "weights of $1 and $2 differ"; }
+
+case $scenario in
+smoke)
+  train --epochs 2 -o model.h5 --log log.jsonl --log-every 2
+  [ -f model.h5 ] && [ -f model.ckpt.h5 ] || fail "model or checkpoint missing"
+  h5dump -A model.h5 > dump.txt || fail "h5dump cannot read model.h5"
+  grep -q '"nin-model"' dump.txt || fail "h5dump shows no format attribute"
+  h5ls -r model.h5 | grep -q '^/layers/conv1/weight ' || fail "h5ls lists no /layers/conv1/weight"
+  json_keys log.jsonl "type,epoch,train_loss,train_accuracy,test_accuracy,seconds,images_per_s" lines 2>/dev/null ||
+    json_keys log.jsonl "type,epoch,step,loss,accuracy,lr" lines
+  [ "$(grep -c '"type":"epoch"' log.jsonl)" -eq 2 ] || fail "log.jsonl should hold 2 epoch records"
+  "$bin/nin-eval" model.h5 --data "$data" --limit 200 --format json > eval.json
+  json_keys eval.json "models.0.model,models.0.network,models.0.samples,models.0.top1_accuracy,models.0.topk_accuracy,models.0.mean_loss,models.0.per_class.9.f1,models.0.confusion.9.9"
+  grep -q '"samples": 200' eval.json || fail "nin-eval did not evaluate 200 images"
+  "$bin/nin-eval" model.h5 model.h5 --data "$data" --limit 50 --format csv > eval.csv
+  [ "$(wc -l < eval.csv)" -eq 3 ] || fail "two models should give a header and two rows"
+  "$bin/nin-eval" model.h5 --data "$data" --limit 20 --predictions --format json > predictions.jsonl 2> summary.txt
+  [ "$(wc -l < predictions.jsonl)" -eq 20 ] || fail "expected 20 prediction lines"
+  json_keys predictions.jsonl "index,label,predicted,confidence,top_k" lines
+  grep -q "top-1" summary.txt || fail "summary missing on stderr"
+  "$bin/nin-params" model.h5 --format json > params.json
+  json_keys params.json "totals.params"
+  ;;
+resume)
+  train --epochs 2 -o straight.h5
+  train --epochs 1 -o resumed.h5
+  "$bin/nin-train" --resume resumed.ckpt.h5 --epochs 2 -o resumed.h5 -q
+  same_weights straight.ckpt.h5 resumed.ckpt.h5
+  h5diff straight.ckpt.h5 resumed.ckpt.h5 /checkpoint/velocity /checkpoint/velocity || fail "velocity differs"
+  ;;
+threads)
+  train --epochs 1 --threads 1 -o one.h5
+  train --epochs 1 --threads 2 -o two.h5
+  same_weights one.ckpt.h5 two.ckpt.h5
+  "$bin/nin-eval" one.h5 --data "$data" --limit 100 --predictions --threads 1 > p1.csv 2>/dev/null
+  "$bin/nin-eval" one.h5 --data "$data" --limit 100 --predictions --threads 2 > p2.csv 2>/dev/null
+  cmp -s p1.csv p2.csv || fail "predictions depend on --threads"
+  ;;
+crash)
+  # SIGKILL at the dangerous moments of a checkpoint write (fault injection), then resume.
+  train --epochs 1 -o model.h5
+  cp model.ckpt.h5 before.h5
+  for stage in open written before-rename after-rename; do
+    set +e
+    NIN_CRASH_AT="$stage" train --resume model.ckpt.h5 --epochs 3 -o model.h5 2>/dev/null
+    status=$?
+    set -e
+    [ "$status" -eq 137 ] || fail "stage $stage: expected death by SIGKILL (137), got $status"
+    for f in *.h5; do
+      h5dump -A "$f" > /dev/null 2>&1 || fail "stage $stage: '$f' is not a readable HDF5 file"
+      "$bin/nin-params" "$f" > /dev/null || fail "stage $stage: '$f' does not load"
+    done
+  done
+  "$bin/nin-train" --resume model.ckpt.h5 --epochs 3 -o model.h5 -q
+  ls *.tmp-* > /dev/null 2>&1 && fail "temporary files left behind: $(ls *.tmp-*)"
+  "$bin/nin-eval" model.h5 --data "$data" --limit 50 > /dev/null
+  ;;
+signal)
+  set +e
+  NIN_SIGNAL_AT_STEP=3 train --epochs 4 -o model.h5 2> err.txt
+  status=$?
+  set -e
+  [ "$status" -eq 130 ] || fail "expected exit 130 after SIGINT, got $status: $(cat err.txt)"
+  grep -q "interrupted by SIGINT" err.txt || fail "no interruption message"
+  "$bin/nin-train" --resume model.ckpt.h5 -o model.h5 -q
+  train --epochs 4 -o straight.h5
+  same_weights straight.ckpt.h5 model.ckpt.h5
+  ;;
+*) fail "unknown scenario $scenario" ;;
+esac
+echo "ok: $scenario"

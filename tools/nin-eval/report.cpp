@@ -1,0 +1,168 @@
+#include "nin-eval/report.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/table.hpp"
+
+namespace nin::eval_tool {
+namespace {
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f%%", 100 * fraction);
+  return text;
+}
+
+std::string number(double value, int digits = 4) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
+std::string class_name(const ModelResult& m, std::int64_t k) {
+  return k < static_cast<std::int64_t>(m.class_names.size()) ? m.class_names[static_cast<std::size_t>(k)]
+                                                            : std::to_string(k);
+}
+
+void write_json(std::ostream& out, const std::vector<ModelResult>& models) {
+  using json = nlohmann::ordered_json;
+  json list = json::array();
+  for (const auto& m : models) {
+    const auto& r = m.result;
+    json per_class = json::array();
+    const auto metrics = r.per_class();
+    for (std::int64_t k = 0; k < r.classes; ++k) {
+      const auto& c = metrics[static_cast<std::size_t>(k)];
+      per_class.push_back({{"class", k},
+                           {"name", class_name(m, k)},
+                           {"precision", c.precision},
+                           {"recall", c.recall},
+                           {"f1", c.f1},
+                           {"support", c.support}});
+    }
+    json confusion = json::array();
+    for (std::int64_t k = 0; k < r.classes; ++k)
+      confusion.push_back(std::vector<std::int64_t>(r.confusion.begin() + k * r.classes,
+                                                    r.confusion.begin() + (k + 1) * r.classes));
+    list.push_back({{"model", m.path},
+                    {"network", m.network},
+                    {"samples", r.samples},
+                    {"top1_accuracy", r.accuracy()},
+                    {"top_k", r.top_k},
+                    {"topk_accuracy", r.topk_accuracy()},
+                    {"mean_loss", r.mean_loss()},
+                    {"per_class", per_class},
+                    {"confusion", confusion}});
+  }
+  out << json{{"models", list}}.dump(2) << "\n";
+}
+
+}  // namespace
+
+void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
+                   bool details) {
+  if (format == cli::Format::json) return write_json(out, models);
+  const bool markdown = format == cli::Format::md;
+  const std::int64_t k = models.empty() ? 5 : models.front().result.top_k;
+  if (!markdown && details) {
+    // One table for pipelines: per-class metrics and the confusion row of each class.
+    cli::Table table;
+    table.header = {"model", "class", "name", "precision", "recall", "f1", "support"};
+    const std::int64_t classes = models.empty() ? 0 : models.front().result.classes;
+    for (std::int64_t j = 0; j < classes; ++j) table.header.push_back("predicted_" + std::to_string(j));
+    for (const auto& m : models) {
+      const auto metrics = m.result.per_class();
+      for (std::int64_t c = 0; c < m.result.classes; ++c) {
+        const auto& x = metrics[static_cast<std::size_t>(c)];
+        std::vector<std::string> row{m.path, std::to_string(c), class_name(m, c), number(x.precision),
+                                     number(x.recall), number(x.f1), std::to_string(x.support)};
+        for (std::int64_t j = 0; j < m.result.classes; ++j)
+          row.push_back(std::to_string(m.result.confusion[static_cast<std::size_t>(c * m.result.classes + j)]));
+        table.rows.push_back(std::move(row));
+      }
+    }
+    cli::write_delimited(out, table, format == cli::Format::csv ? ',' : '\t');
+    return;
+  }
+  cli::Table summary;
+  summary.header = markdown ? std::vector<std::string>{"Model", "Network", "Samples", "Top-1",
+                                                       "Top-" + std::to_string(k), "Loss"}
+                            : std::vector<std::string>{"model", "network", "samples", "top1_accuracy",
+                                                       "topk_accuracy", "mean_loss"};
+  summary.right_aligned = {false, false, true, true, true, true};
+  for (const auto& m : models) {
+    const auto& r = m.result;
+    summary.rows.push_back({m.path, m.network,
+                            markdown ? cli::with_thousands(r.samples) : std::to_string(r.samples),
+                            markdown ? percent(r.accuracy()) : number(r.accuracy(), 6),
+                            markdown ? percent(r.topk_accuracy()) : number(r.topk_accuracy(), 6),
+                            number(r.mean_loss(), markdown ? 4 : 6)});
+  }
+  if (!markdown) return cli::write_delimited(out, summary, format == cli::Format::csv ? ',' : '\t');
+  cli::write_markdown(out, summary);
+  if (!details) return;
+  for (const auto& m : models) {
+    const auto& r = m.result;
+    out << "\nPer class, " << m.path << ":\n\n";
+    cli::Table per_class;
+    per_class.header = {"Class", "Precision", "Recall", "F1", "Support"};
+    per_class.right_aligned = {false, true, true, true, true};
+    const auto metrics = r.per_class();
+    for (std::int64_t c = 0; c < r.classes; ++c) {
+      const auto& x = metrics[static_cast<std::size_t>(c)];
+      per_class.rows.push_back({class_name(m, c), percent(x.precision), percent(x.recall),
+                                percent(x.f1), cli::with_thousands(x.support)});
+    }
+    cli::write_markdown(out, per_class);
+    out << "\nConfusion matrix, " << m.path << " (rows: true class, columns: predicted):\n\n";
+    cli::Table confusion;
+    confusion.header = {"True \\ predicted"};
+    confusion.right_aligned = {false};
+    for (std::int64_t j = 0; j < r.classes; ++j) {
+      confusion.header.push_back(class_name(m, j));
+      confusion.right_aligned.push_back(true);
+    }
+    for (std::int64_t c = 0; c < r.classes; ++c) {
+      std::vector<std::string> row{class_name(m, c)};
+      for (std::int64_t j = 0; j < r.classes; ++j)
+        row.push_back(std::to_string(r.confusion[static_cast<std::size_t>(c * r.classes + j)]));
+      confusion.rows.push_back(std::move(row));
+    }
+    cli::write_markdown(out, confusion);
+  }
+}
+
+PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
+    : out_(out), format_(format), separator_(format == cli::Format::tsv ? '\t' : ',') {
+  if (format_ != cli::Format::json)
+    out_ << "model" << separator_ << "index" << separator_ << "label" << separator_ << "predicted"
+         << separator_ << "confidence" << separator_ << "top_k\n";
+}
+
+void PredictionWriter::write(const std::string& model, const Prediction& p) {
+  if (format_ == cli::Format::json) {
+    nlohmann::ordered_json j = {{"model", model},
+                                {"index", p.index},
+                                {"label", p.label},
+                                {"predicted", p.top.front()},
+                                {"confidence", p.probabilities.front()},
+                                {"top_k", p.top},
+                                {"probabilities", p.probabilities}};
+    out_ << j.dump() << '\n';
+    return;
+  }
+  std::string top;
+  for (std::size_t i = 0; i < p.top.size(); ++i) {
+    char text[48];
+    std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
+    top += text;
+  }
+  char confidence[32];
+  std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
+  const bool quote = model.find_first_of(",\"\n") != std::string::npos && separator_ == ',';
+  out_ << (quote ? "\"" + model + "\"" : model) << separator_ << p.index << separator_ << p.label
+       << separator_ << p.top.front() << separator_ << confidence << separator_ << top << '\n';
+}
+
+}  // namespace nin::eval_tool

@@ -1,0 +1,36 @@
+#pragma once
+// nin-eval's outputs: the summary table (one row per model), per-class metrics and confusion
+// matrices, and per-sample predictions.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/cli.hpp"
+#include "nin/train/evaluate.hpp"
+
+namespace nin::eval_tool {
+
+struct ModelResult {
+  std::string path;
+  std::string network;
+  std::vector<std::string> class_names;
+  EvaluationResult result;
+};
+
+void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
+                   bool details);
+
+// One line per sample; csv/tsv with a header row, or JSON lines.
+class PredictionWriter {
+ public:
+  PredictionWriter(std::ostream& out, cli::Format format);
+  void write(const std::string& model, const Prediction& prediction);
+
+ private:
+  std::ostream& out_;
+  cli::Format format_;
+  char separator_;
+};
+
+}  // namespace nin::eval_tool

@@ -1,0 +1,32 @@
+#pragma once
+// How nin-train reports progress: a live bar on stderr when it is a terminal, plain per-epoch
+// lines otherwise, and optionally one JSON object per epoch (and per N steps) in a log file.
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "nin/train/trainer.hpp"
+
+namespace nin::train_tool {
+
+class ProgressMonitor final : public TrainingMonitor {
+ public:
+  ProgressMonitor(std::int64_t epochs, bool quiet, const std::string& log_path,
+                  std::int64_t log_every);
+  void on_step(const StepRecord& record) override;
+  void on_epoch(const EpochRecord& record) override;
+
+ private:
+  void log(const std::string& line);
+  std::int64_t epochs_;
+  bool quiet_;
+  bool terminal_;
+  std::ofstream log_;
+  std::string log_path_;
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::int64_t log_every_ = 0;
+  std::int64_t signal_at_step_ = 0;
+};
+
+}  // namespace nin::train_tool
