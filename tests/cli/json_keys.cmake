@@ -2,6 +2,8 @@
 # Fails unless FILE parses as JSON (each line separately with LINES=ON) and every dotted path in
 # KEYS exists (numbers index arrays).
 file(READ "${FILE}" text)
+# ';' can only occur inside JSON strings; CMake would split lists there, so it becomes a space.
+string(REPLACE ";" " " text "${text}")
 if(LINES)
   string(REPLACE "\n" ";" documents "${text}")
 else()

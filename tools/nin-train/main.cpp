@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
         ("output,o", po::value(&output), "where to write the best model (HDF5)")
         ("checkpoint", po::value(&checkpoint), "where to write checkpoints (default: MODEL.ckpt.h5)")
         ("resume", po::value(&resume), "continue the run saved in this checkpoint")
-        ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train")
+        ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
+        ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
         ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
         ("lr", po::value(&o.schedule.base_lr)->default_value(o.schedule.base_lr), "base learning rate")
         ("lr-schedule", po::value(&schedule)->default_value("cosine"), "constant, step, multistep or cosine")
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
       if (!values["epochs"].defaulted()) merged.epochs = o.epochs;
       merged.checkpoint_minutes = o.checkpoint_minutes;
       merged.log_every = o.log_every;
+      merged.stop_after = o.stop_after;
       if (!data.empty()) merged.data = data;
       o = merged;
       job.resume = resume;
@@ -134,6 +136,8 @@ int main(int argc, char** argv) {
     job.options = o;
     job.checkpoint = checkpoint.empty() ? nin::cli::checkpoint_path_for(output) : std::filesystem::path(checkpoint);
     nin::ThreadLimit thread_limit(threads);
+    nin::remove_stale_temporaries(job.output);
+    nin::remove_stale_temporaries(job.checkpoint);
 
     if (o.limit < 0) throw nin::UsageError("--limit must not be negative");
     const nin::Dataset train_data = nin::load_dataset(o.data, {nin::Split::train, o.labels, o.limit});

@@ -1,5 +1,9 @@
 #include "nin/io/model_file.hpp"
 
+#include <cstdlib>
+
+#include <csignal>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -173,6 +177,14 @@ void check_before_saving(const fs::path& path, Network& network, const ModelInfo
                      std::to_string(network.parameter_values().size()) + " parameters");
 }
 
+// Test hook for the crash-safety tests: NIN_CRASH_AT=<stage> kills the process with SIGKILL when a
+// save reaches that stage (open, partial, before-rename, after-rename), as a power cut or kill -9
+// at that moment would.
+void crash_point(const char* stage) {
+  const char* at = std::getenv("NIN_CRASH_AT");
+  if (at && std::strcmp(at, stage) == 0) std::raise(SIGKILL);
+}
+
 // The temporary file a model is written to: created with the system's error message when that
 // fails, written, fsynced and closed, and removed unless it was renamed over the target.
 class TemporaryFile {
@@ -192,15 +204,23 @@ class TemporaryFile {
   TemporaryFile& operator=(const TemporaryFile&) = delete;
 
   void write_all_and_close(std::span<const std::byte> bytes, const std::string& target) {
+    // Written in two halves so that the crash tests can stop between them.
+    const std::size_t half = bytes.size() / 2;
+    write_all(bytes.first(half), target);
+    crash_point("partial");
+    write_all(bytes.subspan(half), target);
+    if (::fsync(fd_) != 0) throw IoError(target + ": cannot write: " + std::strerror(errno));
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) throw IoError(target + ": cannot write: " + std::strerror(errno));
+  }
+
+  void write_all(std::span<const std::byte> bytes, const std::string& target) {
     while (!bytes.empty()) {
       const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
       if (written < 0 && errno == EINTR) continue;
       if (written < 0) throw IoError(target + ": cannot write: " + std::strerror(errno));
       bytes = bytes.subspan(static_cast<std::size_t>(written));
     }
-    if (::fsync(fd_) != 0) throw IoError(target + ": cannot write: " + std::strerror(errno));
-    const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) throw IoError(target + ": cannot write: " + std::strerror(errno));
   }
 
   void rename_to(const fs::path& target) {
@@ -370,9 +390,29 @@ void save_model(const fs::path& path, Network& network, const ModelInfo& info,
   fs::path temporary_path = path;
   temporary_path += ".tmp-" + std::to_string(::getpid());
   TemporaryFile temporary(temporary_path, target);
+  crash_point("open");
   temporary.write_all_and_close(image, target);
+  crash_point("before-rename");
   temporary.rename_to(path);
+  crash_point("after-rename");
   sync_directory(directory, target);
+}
+
+void remove_stale_temporaries(const fs::path& path) {
+  const fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const std::string prefix = path.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its writer may still be running
+    std::error_code ignored;
+    fs::remove(it->path(), ignored);
+  }
 }
 
 struct ModelReader::File {

@@ -56,6 +56,10 @@ struct Checkpoint {
 void save_model(const std::filesystem::path& path, Network& network, const ModelInfo& info,
                 const Checkpoint* checkpoint = nullptr);
 
+// Removes leftovers "<path>.tmp-<pid>" of saves whose process died mid-write (kill -9, power cut).
+// Temporaries of live processes are left alone.
+void remove_stale_temporaries(const std::filesystem::path& path);
+
 class ModelReader {
  public:
   // Opens the file and reads its spec and metadata; throws IoError (cannot open), FormatError

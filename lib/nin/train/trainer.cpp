@@ -124,6 +124,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   Sgd sgd(network, {options.momentum, options.weight_decay, options.nesterov});
   ModelInfo info;
   Checkpoint state;
+  // Also on resume: initialisation seeds the dropout streams, whose positions the checkpoint
+  // then restores along with every parameter.
+  network.initialize(options.seed);
   if (job.resume) {
     ModelReader reader(*job.resume);
     reader.read_parameters(network);
@@ -132,7 +135,6 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     std::copy(state.velocity.begin(), state.velocity.end(), sgd.velocity().data());
     network.set_random_state(state.random_state);
   } else {
-    network.initialize(options.seed);
     info.normalization = compute_normalization(data, training);
   }
   info.provenance.tool_version = job.tool_version;
@@ -262,6 +264,8 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     save_checkpoint(epoch + 1, step, 0);
     last_checkpoint = Clock::now();
     monitor.on_epoch(record);
+    if (options.stop_after > 0 && epoch + 1 >= options.stop_after && epoch + 1 < options.epochs)
+      return result;
     if (stop.load() != 0 && epoch + 1 < options.epochs) {
       result.interrupted = true;
       return result;

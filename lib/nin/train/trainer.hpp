@@ -34,6 +34,8 @@ struct TrainOptions {
   std::uint64_t seed = 1;
   double checkpoint_minutes = 0;  // also checkpoint within an epoch this often (0: epoch ends only)
   std::int64_t log_every = 0;     // report a step record every this many steps (0: never)
+  std::int64_t stop_after = 0;    // end this run after this many epochs in all (0: run to the end);
+                                  // the schedule still spans `epochs`, so a resumed run continues it
 
   std::string to_json() const;
   static TrainOptions from_json(const std::string& text);  // throws FormatError

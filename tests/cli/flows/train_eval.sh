@@ -21,9 +21,12 @@ smoke)
   h5dump -A model.h5 > dump.txt || fail "h5dump cannot read model.h5"
   grep -q '"nin-model"' dump.txt || fail "h5dump shows no format attribute"
   h5ls -r model.h5 | grep -q '^/layers/conv1/weight ' || fail "h5ls lists no /layers/conv1/weight"
-  json_keys log.jsonl "type,epoch,train_loss,train_accuracy,test_accuracy,seconds,images_per_s" lines 2>/dev/null ||
-    json_keys log.jsonl "type,epoch,step,loss,accuracy,lr" lines
-  [ "$(grep -c '"type":"epoch"' log.jsonl)" -eq 2 ] || fail "log.jsonl should hold 2 epoch records"
+  grep '"type":"epoch"' log.jsonl > epochs.jsonl
+  grep '"type":"step"' log.jsonl > steps.jsonl
+  [ "$(wc -l < epochs.jsonl)" -eq 2 ] || fail "log.jsonl should hold 2 epoch records"
+  [ "$(wc -l < steps.jsonl)" -eq 6 ] || fail "log.jsonl should hold 6 step records (every 2 of 12 steps)"
+  json_keys epochs.jsonl "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds,images_per_s,best" lines
+  json_keys steps.jsonl "epoch,step,loss,accuracy,lr,images_per_s" lines
   "$bin/nin-eval" model.h5 --data "$data" --limit 200 --format json > eval.json
   json_keys eval.json "models.0.model,models.0.network,models.0.samples,models.0.top1_accuracy,models.0.topk_accuracy,models.0.mean_loss,models.0.per_class.9.f1,models.0.confusion.9.9"
   grep -q '"samples": 200' eval.json || fail "nin-eval did not evaluate 200 images"
@@ -38,8 +41,9 @@ smoke)
   ;;
 resume)
   train --epochs 2 -o straight.h5
-  train --epochs 1 -o resumed.h5
-  "$bin/nin-train" --resume resumed.ckpt.h5 --epochs 2 -o resumed.h5 -q
+  train --epochs 2 --stop-after 1 -o resumed.h5
+  [ "$(h5dump -a /checkpoint/epoch resumed.ckpt.h5 | grep -c '(0): 1')" -eq 1 ] || fail "the first run should stop after epoch 1"
+  "$bin/nin-train" --resume resumed.ckpt.h5 -o resumed.h5 -q
   same_weights straight.ckpt.h5 resumed.ckpt.h5
   h5diff straight.ckpt.h5 resumed.ckpt.h5 /checkpoint/velocity /checkpoint/velocity || fail "velocity differs"
   ;;
@@ -55,7 +59,7 @@ crash)
   # SIGKILL at the dangerous moments of a checkpoint write (fault injection), then resume.
   train --epochs 1 -o model.h5
   cp model.ckpt.h5 before.h5
-  for stage in open written before-rename after-rename; do
+  for stage in open partial before-rename after-rename; do
     set +e
     NIN_CRASH_AT="$stage" train --resume model.ckpt.h5 --epochs 3 -o model.h5 2>/dev/null
     status=$?
