@@ -36,7 +36,8 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info,
                         po::options_description& options,
                         const po::positional_options_description& positional,
                         po::variables_map& values) {
-  options.add_options()("help,h", "print this help and exit")("version", "print the version and exit");
+  options.add_options()("help,h", "print this help and exit")("version",
+                                                              "print the version and exit");
   po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
             values);
   if (values.count("help")) {
@@ -68,8 +69,10 @@ Shape parse_input_shape(const std::string& text, std::string_view option) {
   bool valid = !normal.empty();
   while (valid) {
     const auto end = normal.find('x', start);
-    const auto part = normal.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (part.empty() || part.size() > 6 || part.find_first_not_of("0123456789") != std::string::npos) {
+    const auto part =
+        normal.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.empty() || part.size() > 6 ||
+        part.find_first_not_of("0123456789") != std::string::npos) {
       valid = false;
       break;
     }

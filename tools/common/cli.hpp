@@ -43,7 +43,8 @@ struct Shape;
 
 namespace nin::cli {
 
-// Parses an --input value "HxWxC" (also "H×W×C"), e.g. 28x28x1; throws UsageError naming the option.
+// Parses an --input value "HxWxC" (also "H×W×C"), e.g. 28x28x1; throws UsageError naming the
+// option.
 Shape parse_input_shape(const std::string& text, std::string_view option = "--input");
 
 }  // namespace nin::cli

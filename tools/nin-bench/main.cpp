@@ -48,19 +48,21 @@ int main(int argc, char** argv) {
     std::int64_t batch = 128, infer_batch = 256, iterations = 10;
     int threads = 0;
     po::options_description options("Options");
-    options.add_options()
-        ("net", po::value(&net)->required(), "preset name or spec file (positional)")
-        ("batch", po::value(&batch)->default_value(128), "training batch size")
-        ("infer-batch", po::value(&infer_batch)->default_value(256), "inference batch size")
-        ("iterations", po::value(&iterations)->default_value(10), "timed iterations of each kind")
-        ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
-        ("format", po::value(&format)->default_value("md"), "output format: md, json");
+    options.add_options()("net", po::value(&net)->required(),
+                          "preset name or spec file (positional)")(
+        "batch", po::value(&batch)->default_value(128), "training batch size")(
+        "infer-batch", po::value(&infer_batch)->default_value(256), "inference batch size")(
+        "iterations", po::value(&iterations)->default_value(10), "timed iterations of each kind")(
+        "threads", po::value(&threads)->default_value(0),
+        "worker threads (0: $NIN_THREADS or all cores)")(
+        "format", po::value(&format)->default_value("md"), "output format: md, json");
     po::positional_options_description positional;
     positional.add("net", 1);
     po::variables_map values;
     if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
       return nin::cli::kSuccess;
-    const auto out_format = nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::json});
+    const auto out_format =
+        nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::json});
     if (batch < 1 || infer_batch < 1 || batch > 65536 || infer_batch > 65536)
       throw nin::UsageError("--batch and --infer-batch must be in 1..65536");
     if (iterations < 1 || iterations > 100000)
@@ -125,13 +127,19 @@ int main(int argc, char** argv) {
         layers.push_back({{"name", times.names[i]},
                           {"forward_ms", times.forward_ms[i] / n},
                           {"backward_ms", times.backward_ms[i] / n}});
-      nlohmann::ordered_json doc = {
-          {"network", spec.name.empty() ? spec.source : spec.name}, {"threads", thread_limit.threads()},
-          {"batch", batch}, {"infer_batch", infer_batch}, {"iterations", iterations},
-          {"layers", layers}, {"train_images_per_s", train_rate}, {"infer_images_per_s", infer_rate},
-          {"train_gflops", train_gflops}, {"infer_gflops", infer_gflops},
-          {"train_peak_rss_mb", train_rss_mb}, {"peak_rss_mb", peak_rss_mb},
-          {"blas_core", nin::blas_core_name()}};
+      nlohmann::ordered_json doc = {{"network", spec.name.empty() ? spec.source : spec.name},
+                                    {"threads", thread_limit.threads()},
+                                    {"batch", batch},
+                                    {"infer_batch", infer_batch},
+                                    {"iterations", iterations},
+                                    {"layers", layers},
+                                    {"train_images_per_s", train_rate},
+                                    {"infer_images_per_s", infer_rate},
+                                    {"train_gflops", train_gflops},
+                                    {"infer_gflops", infer_gflops},
+                                    {"train_peak_rss_mb", train_rss_mb},
+                                    {"peak_rss_mb", peak_rss_mb},
+                                    {"blas_core", nin::blas_core_name()}};
       std::cout << doc.dump(2) << "\n";
       return nin::cli::kSuccess;
     }
@@ -140,20 +148,22 @@ int main(int argc, char** argv) {
     table.right_aligned = {false, true, true};
     double forward_total = 0, backward_total = 0;
     for (std::size_t i = 0; i < times.names.size(); ++i) {
-      table.rows.push_back({times.names[i], fixed(times.forward_ms[i] / n, 3), fixed(times.backward_ms[i] / n, 3)});
+      table.rows.push_back(
+          {times.names[i], fixed(times.forward_ms[i] / n, 3), fixed(times.backward_ms[i] / n, 3)});
       forward_total += times.forward_ms[i] / n;
       backward_total += times.backward_ms[i] / n;
     }
     table.rows.push_back({"Total", fixed(forward_total, 3), fixed(backward_total, 3)});
     std::cout << "Network " << (spec.name.empty() ? spec.source : spec.name) << ", "
-              << thread_limit.threads() << " threads, training batch " << batch << ", inference batch "
-              << infer_batch << ", " << iterations << " iterations, OpenBLAS " << nin::blas_core_name()
-              << " kernels\n\n";
+              << thread_limit.threads() << " threads, training batch " << batch
+              << ", inference batch " << infer_batch << ", " << iterations
+              << " iterations, OpenBLAS " << nin::blas_core_name() << " kernels\n\n";
     nin::cli::write_markdown(std::cout, table);
-    std::cout << "\nTraining step: " << fixed(train_rate, 1) << " images/s (" << fixed(train_gflops, 1)
-              << " GFLOP/s)\nInference:     " << fixed(infer_rate, 1) << " images/s ("
-              << fixed(infer_gflops, 1) << " GFLOP/s)\nPeak RSS:      " << fixed(train_rss_mb, 0)
-              << " MB after training, " << fixed(peak_rss_mb, 0) << " MB in all\n";
+    std::cout << "\nTraining step: " << fixed(train_rate, 1) << " images/s ("
+              << fixed(train_gflops, 1) << " GFLOP/s)\nInference:     " << fixed(infer_rate, 1)
+              << " images/s (" << fixed(infer_gflops, 1)
+              << " GFLOP/s)\nPeak RSS:      " << fixed(train_rss_mb, 0) << " MB after training, "
+              << fixed(peak_rss_mb, 0) << " MB in all\n";
     return nin::cli::kSuccess;
   });
 }

@@ -20,33 +20,38 @@ int main(int argc, char** argv) {
       "precision/recall/F1 and the confusion matrix; --predictions prints one line per sample."};
   return nin::cli::run(info.name, [&]() -> int {
     std::vector<std::string> models;
-    std::string data, split, format, labels;
+    std::string data = nin::kDefaultDataPath, split, format, labels;
     std::int64_t top_k = 5, batch = 256, limit = 0;
     int threads = 0;
     bool predictions = false, confusion = false;
     po::options_description options("Options");
-    options.add_options()
-        ("model", po::value(&models)->multitoken(), "model files (positional)")
-        ("data", po::value(&data)->required(), "data set: IDX/CIFAR directory or HDF5 file")
-        ("split", po::value(&split)->default_value("test"), "test or train")
-        ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
-        ("limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")
-        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
-        ("top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy")
-        ("confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")
-        ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr)")
-        ("batch", po::value(&batch)->default_value(256), "images per forward pass")
-        ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
+    options.add_options()("model", po::value(&models)->multitoken(), "model files (positional)")(
+        "data", po::value(&data)->default_value(data),
+        "data set: IDX/CIFAR directory or HDF5 file")(
+        "split", po::value(&split)->default_value("test"), "test or train")(
+        "labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")(
+        "limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")(
+        "format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")(
+        "top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy")(
+        "confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")(
+        "predictions", po::bool_switch(&predictions),
+        "print one line per sample instead (summary on stderr)")(
+        "batch", po::value(&batch)->default_value(256), "images per forward pass")(
+        "threads", po::value(&threads)->default_value(0),
+        "worker threads (0: $NIN_THREADS or all cores)");
     po::positional_options_description positional;
     positional.add("model", -1);
     po::variables_map values;
     if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
       return nin::cli::kSuccess;
-    const auto out_format = nin::cli::parse_format(
-        format, {nin::cli::Format::md, nin::cli::Format::csv, nin::cli::Format::tsv, nin::cli::Format::json});
+    const auto out_format =
+        nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::csv,
+                                        nin::cli::Format::tsv, nin::cli::Format::json});
     if (models.empty()) throw nin::UsageError("no model given");
-    if (split != "test" && split != "train") throw nin::UsageError("--split: '" + split + "' is not one of test, train");
-    if (labels != "fine" && labels != "coarse") throw nin::UsageError("--labels: '" + labels + "' is not one of fine, coarse");
+    if (split != "test" && split != "train")
+      throw nin::UsageError("--split: '" + split + "' is not one of test, train");
+    if (labels != "fine" && labels != "coarse")
+      throw nin::UsageError("--labels: '" + labels + "' is not one of fine, coarse");
     if (top_k < 1) throw nin::UsageError("--top-k must be at least 1");
     if (batch < 1 || batch > 65536) throw nin::UsageError("--batch must be in 1..65536");
     if (limit < 0) throw nin::UsageError("--limit must not be negative");
@@ -60,13 +65,15 @@ int main(int argc, char** argv) {
     if (predictions) writer.emplace(std::cout, out_format);
     for (const auto& path : models) {
       const nin::ModelReader reader(path);
-      nin::Network network(reader.spec(), std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
+      nin::Network network(reader.spec(),
+                           std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
                            nin::NetworkUse::inference);
       reader.read_parameters(network);
       nin::eval_tool::ModelResult model;
       model.path = path;
       model.network = reader.spec().name.empty() ? "-" : reader.spec().name;
-      model.class_names = reader.spec().class_names.empty() ? dataset.class_names : reader.spec().class_names;
+      model.class_names =
+          reader.spec().class_names.empty() ? dataset.class_names : reader.spec().class_names;
       std::function<void(const nin::Prediction&)> sink;
       if (writer) sink = [&](const nin::Prediction& p) { writer->write(path, p); };
       model.result = nin::evaluate(network, dataset, {}, reader.info().normalization, top_k, sink);
@@ -74,9 +81,10 @@ int main(int argc, char** argv) {
     }
     if (predictions) {
       for (const auto& m : results)
-        std::cerr << info.name << ": " << m.path << ": top-1 " << 100 * m.result.accuracy() << "%, top-"
-                  << m.result.top_k << " " << 100 * m.result.topk_accuracy() << "%, loss "
-                  << m.result.mean_loss() << " on " << m.result.samples << " images\n";
+        std::cerr << info.name << ": " << m.path << ": top-1 " << 100 * m.result.accuracy()
+                  << "%, top-" << m.result.top_k << " " << 100 * m.result.topk_accuracy()
+                  << "%, loss " << m.result.mean_loss() << " on " << m.result.samples
+                  << " images\n";
       return nin::cli::kSuccess;
     }
     nin::eval_tool::write_summary(std::cout, results, out_format, confusion);

@@ -21,8 +21,9 @@ std::string number(double value, int digits = 4) {
 }
 
 std::string class_name(const ModelResult& m, std::int64_t k) {
-  return k < static_cast<std::int64_t>(m.class_names.size()) ? m.class_names[static_cast<std::size_t>(k)]
-                                                            : std::to_string(k);
+  return k < static_cast<std::int64_t>(m.class_names.size())
+             ? m.class_names[static_cast<std::size_t>(k)]
+             : std::to_string(k);
 }
 
 void write_json(std::ostream& out, const std::vector<ModelResult>& models) {
@@ -70,15 +71,18 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
     cli::Table table;
     table.header = {"model", "class", "name", "precision", "recall", "f1", "support"};
     const std::int64_t classes = models.empty() ? 0 : models.front().result.classes;
-    for (std::int64_t j = 0; j < classes; ++j) table.header.push_back("predicted_" + std::to_string(j));
+    for (std::int64_t j = 0; j < classes; ++j)
+      table.header.push_back("predicted_" + std::to_string(j));
     for (const auto& m : models) {
       const auto metrics = m.result.per_class();
       for (std::int64_t c = 0; c < m.result.classes; ++c) {
         const auto& x = metrics[static_cast<std::size_t>(c)];
-        std::vector<std::string> row{m.path, std::to_string(c), class_name(m, c), number(x.precision),
-                                     number(x.recall), number(x.f1), std::to_string(x.support)};
+        std::vector<std::string> row{
+            m.path,           std::to_string(c), class_name(m, c),         number(x.precision),
+            number(x.recall), number(x.f1),      std::to_string(x.support)};
         for (std::int64_t j = 0; j < m.result.classes; ++j)
-          row.push_back(std::to_string(m.result.confusion[static_cast<std::size_t>(c * m.result.classes + j)]));
+          row.push_back(std::to_string(
+              m.result.confusion[static_cast<std::size_t>(c * m.result.classes + j)]));
         table.rows.push_back(std::move(row));
       }
     }
@@ -86,10 +90,15 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
     return;
   }
   cli::Table summary;
-  summary.header = markdown ? std::vector<std::string>{"Model", "Network", "Samples", "Top-1",
-                                                       "Top-" + std::to_string(k), "Loss"}
-                            : std::vector<std::string>{"model", "network", "samples", "top1_accuracy",
-                                                       "topk_accuracy", "mean_loss"};
+  summary.header = markdown
+                       ? std::vector<std::string>{"Model",
+                                                  "Network",
+                                                  "Samples",
+                                                  "Top-1",
+                                                  "Top-" + std::to_string(k),
+                                                  "Loss"}
+                       : std::vector<std::string>{"model",         "network",       "samples",
+                                                  "top1_accuracy", "topk_accuracy", "mean_loss"};
   summary.right_aligned = {false, false, true, true, true, true};
   for (const auto& m : models) {
     const auto& r = m.result;

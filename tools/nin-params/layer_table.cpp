@@ -14,7 +14,7 @@ std::string pair_text(std::int64_t a, std::int64_t b) {
 // "/2" or "/2×1"; " p2" or " p2×1" when padded.
 std::string stride_pad_text(const Window2d& w) {
   std::string text = "/" + (w.stride_h == w.stride_w ? std::to_string(w.stride_h)
-                                                      : pair_text(w.stride_h, w.stride_w));
+                                                     : pair_text(w.stride_h, w.stride_w));
   if (w.pad_h || w.pad_w)
     text += " p" + (w.pad_h == w.pad_w ? std::to_string(w.pad_h) : pair_text(w.pad_h, w.pad_w));
   return text;
@@ -47,8 +47,8 @@ std::string kernel_text(const LayerSpec& layer) {
   switch (layer.type) {
     case LayerType::convolution:
       if (w.is_pointwise()) return pair_text(layer.input.channels, layer.outputs);
-      return "(" + pair_text(w.kernel_h, w.kernel_w) + ")" + kTimes + std::to_string(layer.outputs) +
-             stride_pad_text(w);
+      return "(" + pair_text(w.kernel_h, w.kernel_w) + ")" + kTimes +
+             std::to_string(layer.outputs) + stride_pad_text(w);
     case LayerType::max_pool:
     case LayerType::avg_pool:
       return "(" + pair_text(w.kernel_h, w.kernel_w) + ")" + stride_pad_text(w);
@@ -68,8 +68,9 @@ std::string formula_text(const LayerSpec& layer) {
         return layer.bias ? "((" + std::to_string(layer.input.channels) + "+1)" + kTimes +
                                 std::to_string(layer.outputs) + ")"
                           : "(" + pair_text(layer.input.channels, layer.outputs) + ")";
-      return "(" + pair_text(w.kernel_h, w.kernel_w) + kTimes + std::to_string(layer.input.channels) +
-             bias + ")" + kTimes + std::to_string(layer.outputs);
+      return "(" + pair_text(w.kernel_h, w.kernel_w) + kTimes +
+             std::to_string(layer.input.channels) + bias + ")" + kTimes +
+             std::to_string(layer.outputs);
     case LayerType::batch_norm:
       return "2" + kTimes + std::to_string(layer.input.channels);
     default:

@@ -12,23 +12,25 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  constexpr nin::cli::ToolInfo info{
-      "nin-params", "NET [options]",
-      "Prints the layer table of NET (a preset name, a spec file or a model file): sizes, kernels, parameter\n"
-      "counts with their formulas, MACs and activation memory."};
+  constexpr nin::cli::ToolInfo info{"nin-params", "NET [options]",
+                                    "Prints the layer table of NET (a preset name, a spec file or "
+                                    "a model file): sizes, kernels, parameter\n"
+                                    "counts with their formulas, MACs and activation memory."};
   return nin::cli::run(info.name, [&] {
     std::string net, input, format, language;
     std::int64_t classes = 0, batch = 1;
     po::options_description options("Options");
-    options.add_options()
-        ("net", po::value(&net)->required(), "preset name or spec file (positional)")
-        ("input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")
-        ("classes", po::value(&classes), "re-infer shapes for this number of classes")
-        ("batch", po::value(&batch)->default_value(1), "batch size for activation memory")
-        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
-        ("lang", po::value(&language)->default_value("en"), "language of headers and layer kinds: en, zh")
-        ("compare-fc", "also show what a fully connected classifier would cost instead of global "
-                       "average pooling");
+    options.add_options()("net", po::value(&net)->required(),
+                          "preset name or spec file (positional)")(
+        "input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")(
+        "classes", po::value(&classes), "re-infer shapes for this number of classes")(
+        "batch", po::value(&batch)->default_value(1), "batch size for activation memory")(
+        "format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")(
+        "lang", po::value(&language)->default_value("en"),
+        "language of headers and layer kinds: en, zh")(
+        "compare-fc",
+        "also show what a fully connected classifier would cost instead of global "
+        "average pooling");
     po::positional_options_description positional;
     positional.add("net", 1);
     po::variables_map values;
@@ -36,9 +38,8 @@ int main(int argc, char** argv) {
       return nin::cli::kSuccess;
 
     nin::params::ReportOptions report;
-    report.format = nin::cli::parse_format(
-        format, {nin::cli::Format::md, nin::cli::Format::csv, nin::cli::Format::tsv,
-                 nin::cli::Format::json});
+    report.format = nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::csv,
+                                                    nin::cli::Format::tsv, nin::cli::Format::json});
     if (language != "en" && language != "zh")
       throw nin::UsageError("--lang: '" + language + "' is not one of en, zh");
     report.language = language == "zh" ? nin::params::Language::zh : nin::params::Language::en;
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     report.compare_fc = values.count("compare-fc") > 0;
 
     auto spec = nin::cli::load_network_any(net);
-    if (values.count("input")) spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
+    if (values.count("input"))
+      spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
     if (values.count("classes")) {
       if (classes < 1 || classes > (1 << 20))
         throw nin::UsageError("--classes: " + std::to_string(classes) + " is not in 1..1048576");

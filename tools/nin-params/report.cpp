@@ -19,19 +19,21 @@ struct Words {
 
 Words words(Language language) {
   if (language == Language::zh)
-    return {{"网络层", "输入尺寸", "核尺寸", "输出尺寸", "参数个数", "参数量", "乘加次数", "激活内存"},
-            "合计",
-            "乘加次数：卷积的乘加运算次数，每张图像（1 MAC = 2 FLOPs）。激活内存：各层 float32 输出，"
-            "批大小 %lld；ReLU 与 dropout 原地计算。",
-            "以全连接分类层代替全局平均采样：%s → %lld 需要 %s = %s 个参数、%s 次乘加；"
-            "网络参数总数将为 %s（%.1f 倍）。"};
-  return {{"Layer", "Input size", "Kernel", "Output size", "Parameters", "Param count", "MACs",
-           "Activations"},
-          "Total",
-          "MACs: multiply-accumulates of the convolutions per image (1 MAC = 2 FLOPs). Activations: "
-          "float32 layer outputs for a batch of %lld; ReLU and dropout work in place.",
-          "Fully connected classifier in place of global average pooling: %s → %lld needs %s = %s "
-          "parameters and %s MACs; the network would have %s parameters (%.1f× as many)."};
+    return {
+        {"网络层", "输入尺寸", "核尺寸", "输出尺寸", "参数个数", "参数量", "乘加次数", "激活内存"},
+        "合计",
+        "乘加次数：卷积的乘加运算次数，每张图像（1 MAC = 2 FLOPs）。激活内存：各层 float32 输出，"
+        "批大小 %lld；ReLU 与 dropout 原地计算。",
+        "以全连接分类层代替全局平均采样：%s → %lld 需要 %s = %s 个参数、%s 次乘加；"
+        "网络参数总数将为 %s（%.1f 倍）。"};
+  return {
+      {"Layer", "Input size", "Kernel", "Output size", "Parameters", "Param count", "MACs",
+       "Activations"},
+      "Total",
+      "MACs: multiply-accumulates of the convolutions per image (1 MAC = 2 FLOPs). Activations: "
+      "float32 layer outputs for a batch of %lld; ReLU and dropout work in place.",
+      "Fully connected classifier in place of global average pooling: %s → %lld needs %s = %s "
+      "parameters and %s MACs; the network would have %s parameters (%.1f× as many)."};
 }
 
 template <typename... Args>
@@ -43,37 +45,40 @@ std::string format(const std::string& pattern, Args... args) {
   return text;
 }
 
-nlohmann::ordered_json hwc_array(const Shape& s) { return {s.height, s.width, s.channels}; }
+nlohmann::ordered_json hwc_array(const Shape& s) {
+  return {s.height, s.width, s.channels};
+}
 
 void write_json(std::ostream& out, const NetworkSpec& spec, const std::vector<LayerRow>& rows,
                 const LayerCost& total, const ReportOptions& options) {
   using json = nlohmann::ordered_json;
   json layers = json::array();
   for (const auto& row : rows)
-    layers.push_back({{"name", row.name},
-                      {"type", std::string(to_string(row.type))},
-                      {"kind", row.kind},
-                      {"input", hwc_array(row.input)},
-                      {"output", hwc_array(row.output)},
-                      {"kernel", row.kernel},
-                      {"params_formula", row.formula},
-                      {"params", row.cost.parameters},
-                      {"macs", row.cost.macs},
-                      {"activation_bytes", row.cost.activation_elements * kBytesPerFloat * options.batch}});
-  json doc = {
-      {"network", spec.name.empty() ? spec.source : spec.name},
-      {"input", hwc_array(spec.input)},
-      {"classes", spec.classes},
-      {"batch", options.batch},
-      {"conventions",
-       {{"shapes", "[height, width, channels]"},
-        {"macs", "multiply-accumulates of convolutions per image; 1 MAC = 2 FLOPs"},
-        {"activation_bytes", "float32 layer outputs for the whole batch; ReLU and dropout in place"}}},
-      {"layers", std::move(layers)},
-      {"totals",
-       {{"params", total.parameters},
-        {"macs", total.macs},
-        {"activation_bytes", total.activation_elements * kBytesPerFloat * options.batch}}}};
+    layers.push_back(
+        {{"name", row.name},
+         {"type", std::string(to_string(row.type))},
+         {"kind", row.kind},
+         {"input", hwc_array(row.input)},
+         {"output", hwc_array(row.output)},
+         {"kernel", row.kernel},
+         {"params_formula", row.formula},
+         {"params", row.cost.parameters},
+         {"macs", row.cost.macs},
+         {"activation_bytes", row.cost.activation_elements * kBytesPerFloat * options.batch}});
+  json doc = {{"network", spec.name.empty() ? spec.source : spec.name},
+              {"input", hwc_array(spec.input)},
+              {"classes", spec.classes},
+              {"batch", options.batch},
+              {"conventions",
+               {{"shapes", "[height, width, channels]"},
+                {"macs", "multiply-accumulates of convolutions per image; 1 MAC = 2 FLOPs"},
+                {"activation_bytes",
+                 "float32 layer outputs for the whole batch; ReLU and dropout in place"}}},
+              {"layers", std::move(layers)},
+              {"totals",
+               {{"params", total.parameters},
+                {"macs", total.macs},
+                {"activation_bytes", total.activation_elements * kBytesPerFloat * options.batch}}}};
   if (options.compare_fc) {
     const auto head = fully_connected_head(spec);
     if (head)
@@ -106,10 +111,10 @@ void write_report(std::ostream& out, const NetworkSpec& spec, const ReportOption
   };
   const Words text = words(options.language);
   cli::Table table;
-  table.header = markdown ? text.header
-                          : std::vector<std::string>{"layer", "kind", "input", "kernel", "output",
-                                                     "params_formula", "params", "macs",
-                                                     "activation_bytes"};
+  table.header =
+      markdown ? text.header : std::vector<std::string>{"layer",  "kind",   "input",
+                                                        "kernel", "output", "params_formula",
+                                                        "params", "macs",   "activation_bytes"};
   table.right_aligned.assign(table.header.size(), false);
   for (std::size_t i = table.header.size() - 3; i < table.header.size(); ++i)
     table.right_aligned[i] = true;
@@ -119,9 +124,9 @@ void write_report(std::ostream& out, const NetworkSpec& spec, const ReportOption
       cells = {row.kind + " " + row.name};
     else
       cells = {row.name, row.kind};
-    for (auto& cell : {hwc_text(row.input), row.kernel, hwc_text(row.output), row.formula,
-                       count(row.cost.parameters), count(row.cost.macs),
-                       bytes(row.cost.activation_elements)})
+    for (auto& cell :
+         {hwc_text(row.input), row.kernel, hwc_text(row.output), row.formula,
+          count(row.cost.parameters), count(row.cost.macs), bytes(row.cost.activation_elements)})
       cells.push_back(cell);
     table.rows.push_back(std::move(cells));
   }
@@ -136,8 +141,12 @@ void write_report(std::ostream& out, const NetworkSpec& spec, const ReportOption
   if (!markdown) {
     if (head)
       table.rows.push_back({"fc_instead_of_gap", "fully connected", hwc_text(head->input), "",
-                            "1" "×" "1" "×" + std::to_string(head->classes), head->formula,
-                            count(head->parameters), count(head->macs), ""});
+                            "1"
+                            "×"
+                            "1"
+                            "×" +
+                                std::to_string(head->classes),
+                            head->formula, count(head->parameters), count(head->macs), ""});
     cli::write_delimited(out, table, options.format == cli::Format::csv ? ',' : '\t');
     return;
   }
@@ -147,8 +156,9 @@ void write_report(std::ostream& out, const NetworkSpec& spec, const ReportOption
     const double ratio = static_cast<double>(total.parameters + head->parameters) /
                          static_cast<double>(total.parameters);
     out << "\n"
-        << format(text.fc_note, hwc_text(head->input).c_str(), static_cast<long long>(head->classes),
-                  head->formula.c_str(), cli::with_thousands(head->parameters).c_str(),
+        << format(text.fc_note, hwc_text(head->input).c_str(),
+                  static_cast<long long>(head->classes), head->formula.c_str(),
+                  cli::with_thousands(head->parameters).c_str(),
                   cli::with_thousands(head->macs).c_str(),
                   cli::with_thousands(total.parameters + head->parameters).c_str(), ratio)
         << "\n";

@@ -51,9 +51,12 @@ void ProgressMonitor::on_step(const StepRecord& r) {
   // check the interruption path without timing anything.
   if (signal_at_step_ > 0 && r.step == signal_at_step_) std::raise(SIGINT);
   if (log_.is_open() && log_every_ > 0 && r.step % log_every_ == 0) {
-    nlohmann::ordered_json j = {{"type", "step"},           {"epoch", r.epoch + 1},
-                                {"step", r.step},           {"loss", r.loss},
-                                {"accuracy", r.accuracy},   {"lr", r.learning_rate},
+    nlohmann::ordered_json j = {{"type", "step"},
+                                {"epoch", r.epoch + 1},
+                                {"step", r.step},
+                                {"loss", r.loss},
+                                {"accuracy", r.accuracy},
+                                {"lr", r.learning_rate},
                                 {"images_per_s", r.images_per_second}};
     log(j.dump());
   }
@@ -64,7 +67,8 @@ void ProgressMonitor::on_step(const StepRecord& r) {
   last_draw_ = now;
   constexpr int kWidth = 24;
   const int filled = static_cast<int>(kWidth * r.step_in_epoch / r.steps_per_epoch);
-  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s%s] %3d%% %6.0f img/s  loss %.4f  acc %5.1f%%  ETA %s",
+  std::fprintf(stderr,
+               "\r\033[Kepoch %lld/%lld [%s%s] %3d%% %6.0f img/s  loss %.4f  acc %5.1f%%  ETA %s",
                static_cast<long long>(r.epoch + 1), static_cast<long long>(epochs_),
                std::string(static_cast<std::size_t>(filled), '#').c_str(),
                std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(),

@@ -73,6 +73,8 @@ void gemm(Transpose trans_a, Transpose trans_b, std::int64_t m, std::int64_t n, 
                    static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 }
 
-std::string blas_core_name() { return openblas().core_name(); }
+std::string blas_core_name() {
+  return openblas().core_name();
+}
 
 }  // namespace nin

@@ -59,11 +59,12 @@ void parallel_for(std::int64_t count, const std::function<void(std::int64_t)>& b
     for (std::int64_t i = 0; i < count; ++i) body(i);
     return;
   }
-  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, 1),
-                    [&](const tbb::blocked_range<std::int64_t>& r) {
-                      for (auto i = r.begin(); i != r.end(); ++i) body(i);
-                    },
-                    tbb::simple_partitioner());
+  tbb::parallel_for(
+      tbb::blocked_range<std::int64_t>(0, count, 1),
+      [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (auto i = r.begin(); i != r.end(); ++i) body(i);
+      },
+      tbb::simple_partitioner());
 }
 
 }  // namespace nin

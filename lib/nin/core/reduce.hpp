@@ -32,7 +32,8 @@ inline double row_dot(const float* __restrict x, const float* __restrict y, std:
   for (; i + detail::kLanes <= n; i += detail::kLanes)
     for (int j = 0; j < detail::kLanes; ++j)
       lanes[j] += static_cast<double>(x[i + j]) * static_cast<double>(y[i + j]);
-  for (int j = 0; i < n; ++i, ++j) lanes[j] += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+  for (int j = 0; i < n; ++i, ++j)
+    lanes[j] += static_cast<double>(x[i]) * static_cast<double>(y[i]);
   return detail::combine(lanes);
 }
 

@@ -7,7 +7,9 @@
 
 namespace nin {
 
-void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+void Tensor::AlignedFree::operator()(float* p) const {
+  std::free(p);
+}
 
 Tensor::Tensor(std::vector<std::int64_t> dims) : dims_(std::move(dims)) {
   std::int64_t size = 1;
@@ -26,6 +28,8 @@ Tensor::Tensor(std::vector<std::int64_t> dims) : dims_(std::move(dims)) {
   data_.reset(static_cast<float*>(p));
 }
 
-void Tensor::fill(float value) { std::fill(data(), data() + size_, value); }
+void Tensor::fill(float value) {
+  std::fill(data(), data() + size_, value);
+}
 
 }  // namespace nin

@@ -14,6 +14,9 @@
 
 namespace nin {
 
+// Where Debian's dataset-fashion-mnist package puts Fashion-MNIST: the tools' default data set.
+inline constexpr const char* kDefaultDataPath = "/usr/share/datasets/fashion-mnist";
+
 enum class Split { train, test };
 enum class LabelKind { fine, coarse };  // CIFAR-100 only
 

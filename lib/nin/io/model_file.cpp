@@ -406,7 +406,8 @@ void remove_stale_temporaries(const fs::path& path) {
     const std::string name = it->path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
       continue;
     const auto pid = static_cast<pid_t>(std::stol(digits));
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its writer may still be running

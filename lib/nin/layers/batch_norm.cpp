@@ -31,7 +31,8 @@ void BatchNorm::initialize(std::uint64_t /*seed*/) {
 
 void BatchNorm::inference_affine(float* a, float* b) const {
   for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
-    const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var_.data()[c]) + spec_.bn_eps);
+    const double inv_std =
+        1.0 / std::sqrt(static_cast<double>(running_var_.data()[c]) + spec_.bn_eps);
     a[c] = static_cast<float>(parameters_[0].value[c] * inv_std);
     b[c] = static_cast<float>(parameters_[1].value[c] - running_mean_.data()[c] * a[c]);
   }

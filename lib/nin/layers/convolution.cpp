@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "nin/core/gemm.hpp"
-#include "nin/core/reduce.hpp"
 #include "nin/core/random.hpp"
+#include "nin/core/reduce.hpp"
 
 namespace nin {
 namespace {
@@ -28,19 +28,19 @@ void relu_in_place(float* row, std::int64_t count) {
 Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool training)
     : Layer(spec),
       pointwise_(spec.window.is_pointwise()),
-      images_per_block_(std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height /
-                                                      spec.output.width)),
+      images_per_block_(
+          std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
       max_batch_(max_batch),
       columns_(pointwise_ ? 0
                           : fan_in() * std::min(images_per_block_, max_batch) * spec.output.height *
                                 spec.output.width) {
   const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
   if (training) lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
-  parameters_.push_back({"weight",
-                         {spec.outputs, spec.input.channels, spec.window.kernel_h,
-                          spec.window.kernel_w},
-                         static_cast<float>(spec.lr_mult),
-                         true});
+  parameters_.push_back(
+      {"weight",
+       {spec.outputs, spec.input.channels, spec.window.kernel_h, spec.window.kernel_w},
+       static_cast<float>(spec.lr_mult),
+       true});
   if (spec.bias)
     parameters_.push_back({"bias", {spec.outputs}, static_cast<float>(spec.bias_lr_mult), false});
 }
@@ -56,8 +56,10 @@ void Convolution::initialize(std::uint64_t seed) {
                          : std::sqrt(2.0 / static_cast<double>(fan_in()));
   const std::int64_t n = weight.size();
   for (std::int64_t i = 0; i < n; ++i)
-    weight.value[i] = static_cast<float>(std * random_normal(seed, 0, static_cast<std::uint64_t>(i)));
-  if (spec_.bias) std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
+    weight.value[i] =
+        static_cast<float>(std * random_normal(seed, 0, static_cast<std::uint64_t>(i)));
+  if (spec_.bias)
+    std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
 }
 
 void Convolution::im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
@@ -160,7 +162,8 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     float* b = folded_bias_.data();
     folded_->inference_affine(a, b);
     for (std::int64_t m = 0; m < spec_.outputs; ++m) {
-      for (std::int64_t k = 0; k < K; ++k) folded_weight_.data()[m * K + k] = a[m] * weight[m * K + k];
+      for (std::int64_t k = 0; k < K; ++k)
+        folded_weight_.data()[m * K + k] = a[m] * weight[m * K + k];
       if (bias) b[m] += a[m] * bias[m];
     }
     weight = folded_weight_.data();

@@ -43,8 +43,8 @@ class Convolution final : public Layer {
   bool pointwise_;
   std::int64_t images_per_block_;
   std::int64_t max_batch_;
-  ThreadScratch columns_;   // im2col block (fan_in × block columns)
-  Tensor lane_gradients_;   // [lanes][outputs × fan_in]
+  ThreadScratch columns_;  // im2col block (fan_in × block columns)
+  Tensor lane_gradients_;  // [lanes][outputs × fan_in]
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;
 };

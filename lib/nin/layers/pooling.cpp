@@ -72,7 +72,8 @@ void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
         for (std::int64_t ow = inner_end; ow < out.width; ++ow) edge(ow);
         for (std::int64_t ow = inner_begin; ow < inner_end; ++ow) {
           y_row[ow] = -std::numeric_limits<float>::infinity();
-          if (keep) arg_row[ow] = static_cast<std::int32_t>(rows.begin * W + ow * w.stride_w - w.pad_w);
+          if (keep)
+            arg_row[ow] = static_cast<std::int32_t>(rows.begin * W + ow * w.stride_w - w.pad_w);
         }
         for (std::int64_t h = rows.begin; h < rows.end; ++h)
           for (std::int64_t kw = 0; kw < w.kernel_w; ++kw) {
@@ -82,8 +83,7 @@ void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
             else if (w.stride_w == 1)
               max_into_row<1>(x + shift, shift, inner_begin, inner_end, y_row, arg_row);
             else
-              max_into_row<0>(x + shift, shift, inner_begin, inner_end, y_row, arg_row,
-                              w.stride_w);
+              max_into_row<0>(x + shift, shift, inner_begin, inner_end, y_row, arg_row, w.stride_w);
           }
       }
     }
@@ -126,8 +126,8 @@ void AveragePooling::forward(ConstActivations in, Activations out, Phase /*phase
   });
 }
 
-void AveragePooling::backward(ConstActivations /*in*/, ConstActivations out,
-                              Activations out_grad, Activations in_grad) {
+void AveragePooling::backward(ConstActivations /*in*/, ConstActivations out, Activations out_grad,
+                              Activations in_grad) {
   if (!in_grad.data) return;
   const auto& w = spec_.window;
   parallel_for(in_grad.channels, [&](std::int64_t c) {

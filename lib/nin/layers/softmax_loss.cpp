@@ -19,14 +19,16 @@ LossResult softmax_cross_entropy(ConstActivations logits, const std::int32_t* la
         best = k;
       }
     double denominator = 0.0;
-    for (std::int64_t k = 0; k < classes; ++k) denominator += std::exp(double(column[k * batch] - max));
+    for (std::int64_t k = 0; k < classes; ++k)
+      denominator += std::exp(double(column[k * batch] - max));
     const std::int32_t label = labels[n];
     result.loss_sum += std::log(denominator) - double(column[label * batch] - max);
     result.correct += best == label;
     if (grad.data) {
       for (std::int64_t k = 0; k < classes; ++k) {
         const double p = std::exp(double(column[k * batch] - max)) / denominator;
-        grad.data[k * batch + n] = static_cast<float>((p - (k == label ? 1.0 : 0.0)) / double(batch));
+        grad.data[k * batch + n] =
+            static_cast<float>((p - (k == label ? 1.0 : 0.0)) / double(batch));
       }
     }
   }

@@ -139,8 +139,8 @@ void Network::forward(const float* images, std::int64_t n, Phase phase) {
   for (std::size_t s = 0; s < steps_.size(); ++s) {
     Step& step = steps_[s];
     const auto start = Clock::now();
-    step.layer->forward(view(step.input, step.input_shape, n), view(step.output, step.output_shape, n),
-                        phase);
+    step.layer->forward(view(step.input, step.input_shape, n),
+                        view(step.output, step.output_shape, n), phase);
     if (times_) times_->forward_ms[s] += elapsed_ms(start);
   }
 }
@@ -153,7 +153,8 @@ ConstActivations Network::logits() const {
 void Network::copy_logits(float* rows) const {
   const ConstActivations l = logits();
   for (std::int64_t n = 0; n < l.batch; ++n)
-    for (std::int64_t k = 0; k < l.channels; ++k) rows[n * l.channels + k] = l.data[k * l.batch + n];
+    for (std::int64_t k = 0; k < l.channels; ++k)
+      rows[n * l.channels + k] = l.data[k * l.batch + n];
 }
 
 LossResult Network::evaluate(const std::int32_t* labels) const {

@@ -69,8 +69,12 @@ class Network {
     StateTensor* state;
   };
   std::vector<NamedState> state();
-  std::span<float> parameter_values() { return {values_.data(), static_cast<std::size_t>(values_.size())}; }
-  std::span<float> parameter_gradients() { return {grads_.data(), static_cast<std::size_t>(grads_.size())}; }
+  std::span<float> parameter_values() {
+    return {values_.data(), static_cast<std::size_t>(values_.size())};
+  }
+  std::span<float> parameter_gradients() {
+    return {grads_.data(), static_cast<std::size_t>(grads_.size())};
+  }
 
   // Positions of the random streams (one per dropout layer, in order), saved in checkpoints so
   // that a resumed run draws the same masks.

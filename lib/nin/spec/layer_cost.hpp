@@ -10,8 +10,8 @@
 namespace nin {
 
 struct LayerCost {
-  std::int64_t parameters = 0;          // trainable: weights, biases, BN scale and shift
-  std::int64_t macs = 0;                // per image
+  std::int64_t parameters = 0;           // trainable: weights, biases, BN scale and shift
+  std::int64_t macs = 0;                 // per image
   std::int64_t activation_elements = 0;  // per image; 0 for in-place layers
 };
 

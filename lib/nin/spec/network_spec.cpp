@@ -15,8 +15,8 @@ namespace {
 using nlohmann::json;
 
 // Guards against specs that would ask for absurd buffers before anything is allocated.
-constexpr std::int64_t kMaxExtent = 1 << 16;           // height, width, kernel, stride, pad
-constexpr std::int64_t kMaxChannels = 1 << 20;         // channels, outputs, classes
+constexpr std::int64_t kMaxExtent = 1 << 16;                  // height, width, kernel, stride, pad
+constexpr std::int64_t kMaxChannels = 1 << 20;                // channels, outputs, classes
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;  // per-image activations of a layer
 
 struct LayerTypeName {
@@ -36,8 +36,8 @@ constexpr std::array<LayerTypeName, 7> kLayerTypes{{
 std::vector<std::string_view> allowed_fields(LayerType type) {
   switch (type) {
     case LayerType::convolution:
-      return {"name", "type", "outputs", "kernel", "stride", "pad", "bias", "init", "lr_mult",
-              "bias_lr_mult"};
+      return {"name", "type", "outputs", "kernel",  "stride",
+              "pad",  "bias", "init",    "lr_mult", "bias_lr_mult"};
     case LayerType::max_pool:
     case LayerType::avg_pool:
       return {"name", "type", "kernel", "stride", "pad"};
@@ -66,7 +66,8 @@ std::string dims(std::int64_t h, std::int64_t w) {
 }
 
 std::string shape_text(const Shape& s) {
-  return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
+  return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" +
+         std::to_string(s.width);
 }
 
 // Reads fields of one JSON object and reports problems with a common prefix.
@@ -237,7 +238,8 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
       std::tie(layer.window.stride_h, layer.window.stride_w) =
           reader.pair_or("stride", 1, 1, kMaxExtent);
       std::tie(layer.window.pad_h, layer.window.pad_w) = reader.pair_or("pad", 0, 0, kMaxExtent);
-      if (layer.window.pad_h >= layer.window.kernel_h || layer.window.pad_w >= layer.window.kernel_w)
+      if (layer.window.pad_h >= layer.window.kernel_h ||
+          layer.window.pad_w >= layer.window.kernel_w)
         reader.fail("pad " + dims(layer.window.pad_h, layer.window.pad_w) +
                     " must be smaller than the kernel " +
                     dims(layer.window.kernel_h, layer.window.kernel_w));
@@ -373,8 +375,8 @@ void infer_shapes(NetworkSpec& spec) {
   const LayerSpec* last_convolution = nullptr;
   for (auto& layer : spec.layers) {
     const auto fail = [&](const std::string& what) {
-      throw SpecError(quoted + ": layer '" + layer.name + "' (" + std::string(to_string(layer.type)) +
-                      "): " + what);
+      throw SpecError(quoted + ": layer '" + layer.name + "' (" +
+                      std::string(to_string(layer.type)) + "): " + what);
     };
     layer.input = shape;
     const Window2d& w = layer.window;
@@ -397,7 +399,8 @@ void infer_shapes(NetworkSpec& spec) {
           if (fan_in > kMaxElements / layer.outputs)
             fail("(" + dims(w.kernel_h, w.kernel_w) + "x" + std::to_string(shape.channels) + ")x" +
                  std::to_string(layer.outputs) + " weights are more than 2^31");
-          shape = {layer.outputs, convolution_output_size(shape.height, w.kernel_h, w.stride_h, w.pad_h),
+          shape = {layer.outputs,
+                   convolution_output_size(shape.height, w.kernel_h, w.stride_h, w.pad_h),
                    convolution_output_size(shape.width, w.kernel_w, w.stride_w, w.pad_w)};
           last_convolution = &layer;
         } else {

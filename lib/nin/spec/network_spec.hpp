@@ -22,7 +22,15 @@ struct Shape {
   bool operator==(const Shape&) const = default;
 };
 
-enum class LayerType { convolution, relu, max_pool, avg_pool, global_avg_pool, dropout, batch_norm };
+enum class LayerType {
+  convolution,
+  relu,
+  max_pool,
+  avg_pool,
+  global_avg_pool,
+  dropout,
+  batch_norm
+};
 
 std::string_view to_string(LayerType type);
 

@@ -31,8 +31,8 @@ class PresetCatalog {
   std::vector<std::filesystem::path> directories_;
 };
 
-// True when the argument is meant as a file path rather than a preset name: it contains a '/', ends in
-// .json, .h5 or .onnx, or names an existing file.
+// True when the argument is meant as a file path rather than a preset name: it contains a '/', ends
+// in .json, .h5 or .onnx, or names an existing file.
 bool looks_like_path(std::string_view argument);
 
 // Loads a network spec from a preset name or a spec file path.

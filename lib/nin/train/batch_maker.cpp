@@ -81,8 +81,13 @@ void BatchMaker::make(std::span<const std::int64_t> indices, float* out,
       const std::uint64_t bits =
           random_bits(seed, kAugmentStream + epoch, static_cast<std::uint64_t>(index));
       const std::int64_t span = 2 * augmentation->crop_pad + 1;
-      const std::int64_t dy = augmentation->crop_pad ? static_cast<std::int64_t>(bits % span) - augmentation->crop_pad : 0;
-      const std::int64_t dx = augmentation->crop_pad ? static_cast<std::int64_t>((bits >> 16) % span) - augmentation->crop_pad : 0;
+      const std::int64_t dy = augmentation->crop_pad
+                                  ? static_cast<std::int64_t>(bits % span) - augmentation->crop_pad
+                                  : 0;
+      const std::int64_t dx =
+          augmentation->crop_pad
+              ? static_cast<std::int64_t>((bits >> 16) % span) - augmentation->crop_pad
+              : 0;
       const bool flip = augmentation->flip && ((bits >> 40) & 1);
       // out(y, x) = in(y + dy, x' + dx) with x' the (possibly mirrored) column; zero outside.
       for (std::int64_t c = 0; c < s.channels; ++c) {

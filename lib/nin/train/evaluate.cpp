@@ -10,7 +10,8 @@
 namespace nin {
 namespace {
 std::string hwc(const Shape& s) {
-  return std::to_string(s.height) + "×" + std::to_string(s.width) + "×" + std::to_string(s.channels);
+  return std::to_string(s.height) + "×" + std::to_string(s.width) + "×" +
+         std::to_string(s.channels);
 }
 }  // namespace
 
@@ -75,13 +76,15 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
   const std::int64_t total = static_cast<std::int64_t>(indices.size());
   for (std::int64_t first = 0; first < total; first += batch) {
     const std::int64_t n = std::min(batch, total - first);
-    const auto chunk = indices.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(n));
+    const auto chunk =
+        indices.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(n));
     maker.make(chunk, images.data());
     network.forward(images.data(), n, Phase::eval);
     network.copy_logits(logits.data());
     for (std::int64_t i = 0; i < n; ++i) {
       const float* row = logits.data() + i * spec.classes;
-      const std::int32_t label = data.labels[static_cast<std::size_t>(chunk[static_cast<std::size_t>(i)])];
+      const std::int32_t label =
+          data.labels[static_cast<std::size_t>(chunk[static_cast<std::size_t>(i)])];
       const float max = *std::max_element(row, row + spec.classes);
       double denominator = 0;
       for (std::int64_t k = 0; k < spec.classes; ++k) {
@@ -107,7 +110,8 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
         p.label = label;
         p.top.assign(order.begin(), order.begin() + result.top_k);
         for (const auto k : p.top)
-          p.probabilities.push_back(static_cast<float>(probability[static_cast<std::size_t>(k)] / denominator));
+          p.probabilities.push_back(
+              static_cast<float>(probability[static_cast<std::size_t>(k)] / denominator));
         on_prediction(p);
       }
     }

@@ -41,8 +41,8 @@ struct EvaluationResult {
 struct Prediction {
   std::int64_t index = 0;  // in the data set
   std::int32_t label = 0;
-  std::vector<std::int32_t> top;       // best classes, most probable first (top_k of them)
-  std::vector<float> probabilities;    // softmax probability of each of `top`
+  std::vector<std::int32_t> top;     // best classes, most probable first (top_k of them)
+  std::vector<float> probabilities;  // softmax probability of each of `top`
 };
 
 // Runs `network` (eval phase) over the images at `indices` (all when empty) in batches of

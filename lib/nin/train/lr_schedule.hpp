@@ -21,7 +21,7 @@ struct LrSchedule {
   double gamma = 0.1;
   double step_epochs = 30;
   std::vector<double> milestones;  // epochs, ascending
-  double warmup_epochs = 0;
+  double warmup_epochs = 0.4;
   double epochs = 1;  // length of the run, for cosine
 
   // The rate for SGD step `step` (counted from 0 over the whole run).

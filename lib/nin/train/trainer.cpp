@@ -99,9 +99,8 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   check_data_fits(data, job.spec);
   if (options.validation == 0 && job.test) check_data_fits(*job.test, job.spec);
   if (options.validation < 0 || options.validation >= data.size())
-    throw UsageError("--val: " + std::to_string(options.validation) +
-                     " must leave some of the " + std::to_string(data.size()) +
-                     " training images");
+    throw UsageError("--val: " + std::to_string(options.validation) + " must leave some of the " +
+                     std::to_string(data.size()) + " training images");
 
   // Validation images are a seeded random subset of the training set.
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
@@ -180,20 +179,22 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     double lr = 0;
     for (std::int64_t s = first_step; s < steps_per_epoch; ++s) {
       const std::int64_t begin = s * options.batch;
-      const std::int64_t n = std::min<std::int64_t>(options.batch,
-                                                    static_cast<std::int64_t>(training.size()) - begin);
-      const std::span<const std::int64_t> batch(epoch_order.data() + begin, static_cast<std::size_t>(n));
+      const std::int64_t n =
+          std::min<std::int64_t>(options.batch, static_cast<std::int64_t>(training.size()) - begin);
+      const std::span<const std::int64_t> batch(epoch_order.data() + begin,
+                                                static_cast<std::size_t>(n));
       maker.make(batch, images.data(), &options.augmentation, options.seed,
                  static_cast<std::uint64_t>(epoch));
       for (std::int64_t i = 0; i < n; ++i)
-        labels[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(batch[static_cast<std::size_t>(i)])];
+        labels[static_cast<std::size_t>(i)] =
+            data.labels[static_cast<std::size_t>(batch[static_cast<std::size_t>(i)])];
       network.forward(images.data(), n, Phase::train);
       const LossResult loss = network.backward(labels.data());
       if (!std::isfinite(loss.loss_sum))
-        throw TrainingDiverged("the loss became " + std::string(std::isnan(loss.loss_sum) ? "NaN" : "infinite") +
-                               " at epoch " + std::to_string(epoch + 1) + ", step " +
-                               std::to_string(s + 1) + "; try a lower --lr. The last good checkpoint is '" +
-                               job.checkpoint.string() + "'");
+        throw TrainingDiverged(
+            "the loss became " + std::string(std::isnan(loss.loss_sum) ? "NaN" : "infinite") +
+            " at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(s + 1) +
+            "; try a lower --lr. The last good checkpoint is '" + job.checkpoint.string() + "'");
       reduce_gradients(network.parameter_gradients());
       lr = schedule.rate(step, steps_per_epoch);
       sgd.step(lr);
@@ -231,8 +232,7 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
       }
     }
     const double epoch_seconds = seconds_since(epoch_start);
-    const EvaluationResult eval =
-        evaluate(network, eval_data, eval_indices, info.normalization, 1);
+    const EvaluationResult eval = evaluate(network, eval_data, eval_indices, info.normalization, 1);
     EpochRecord record;
     record.epoch = epoch + 1;
     record.step = step;
