@@ -53,4 +53,54 @@ inline double row_squared_deviation(const float* __restrict x, std::int64_t n, d
   return detail::combine(lanes);
 }
 
+// One pass for mean and variance: Σ (x − shift) and Σ (x − shift)² with shift = x[0], which keeps
+// the difference of squares well conditioned for data far from zero.
+struct MeanVariance {
+  double mean = 0, variance = 0;  // variance divides by n
+};
+inline MeanVariance row_mean_variance(const float* __restrict x, std::int64_t n) {
+  if (n <= 0) return {};
+  const float shift = x[0];
+  double sum[detail::kLanes] = {}, square[detail::kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + detail::kLanes <= n; i += detail::kLanes)
+    for (int j = 0; j < detail::kLanes; ++j) {
+      const double d = static_cast<double>(x[i + j] - shift);
+      sum[j] += d;
+      square[j] += d * d;
+    }
+  for (int j = 0; i < n; ++i, ++j) {
+    const double d = static_cast<double>(x[i] - shift);
+    sum[j] += d;
+    square[j] += d * d;
+  }
+  const double s = detail::combine(sum) / static_cast<double>(n);
+  const double q = detail::combine(square) / static_cast<double>(n);
+  return {shift + s, q > s * s ? q - s * s : 0.0};
+}
+
+// One pass of batch-norm backward: zeroes dy where mask ≤ 0 (when mask is given: a fused ReLU's
+// output), and returns Σ dy and Σ dy·x.
+struct SumDot {
+  double sum = 0, dot = 0;
+};
+inline SumDot masked_sum_dot(float* __restrict dy, const float* __restrict mask,
+                             const float* __restrict x, std::int64_t n) {
+  double sum[detail::kLanes] = {}, dot[detail::kLanes] = {};
+  std::int64_t i = 0;
+  const auto step = [&](std::int64_t k, int j) {
+    float g = dy[k];
+    if (mask) {
+      g = mask[k] > 0.0f ? g : 0.0f;
+      dy[k] = g;
+    }
+    sum[j] += g;
+    dot[j] += static_cast<double>(g) * static_cast<double>(x[k]);
+  };
+  for (; i + detail::kLanes <= n; i += detail::kLanes)
+    for (int j = 0; j < detail::kLanes; ++j) step(i + j, j);
+  for (int j = 0; i < n; ++i, ++j) step(i, j);
+  return {detail::combine(sum), detail::combine(dot)};
+}
+
 }  // namespace nin

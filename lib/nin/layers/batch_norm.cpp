@@ -50,13 +50,13 @@ void BatchNorm::forward(ConstActivations in, Activations out, Phase phase) {
     float* y = out.channel(c);
     float a, b;
     if (train) {
-      const double mean = row_sum(x, row) / static_cast<double>(row);
-      const double square_sum = row_squared_deviation(x, row, mean);
-      const double var = square_sum / static_cast<double>(row);
+      const MeanVariance stats = row_mean_variance(x, row);
+      const double mean = stats.mean;
+      const double var = stats.variance;
       const double inv_std = 1.0 / std::sqrt(var + spec_.bn_eps);
       batch_mean_.data()[c] = static_cast<float>(mean);
       batch_inv_std_.data()[c] = static_cast<float>(inv_std);
-      const double unbiased = row > 1 ? square_sum / static_cast<double>(row - 1) : var;
+      const double unbiased = row > 1 ? var * static_cast<double>(row) / static_cast<double>(row - 1) : var;
       running_mean_.data()[c] =
           static_cast<float>((1.0 - momentum) * running_mean_.data()[c] + momentum * mean);
       running_var_.data()[c] =
@@ -87,13 +87,12 @@ void BatchNorm::backward(ConstActivations in, ConstActivations out, Activations 
     const float* x = in.channel(c);
     const float* y = out.channel(c);
     float* dy = out_grad.channel(c);
-    if (fused_relu_)
-      for (std::int64_t i = 0; i < row; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     const float mean = batch_mean_.data()[c];
     const float inv_std = batch_inv_std_.data()[c];
     // Σ dy·x̂ = inv_std · (Σ dy·x − mean · Σ dy)
-    const double dy_sum = row_sum(dy, row);
-    const double dy_xhat_sum = inv_std * (row_dot(dy, x, row) - mean * dy_sum);
+    const SumDot sums = masked_sum_dot(dy, fused_relu_ ? y : nullptr, x, row);
+    const double dy_sum = sums.sum;
+    const double dy_xhat_sum = inv_std * (sums.dot - mean * dy_sum);
     scale_grad[c] = static_cast<float>(dy_xhat_sum);
     shift_grad[c] = static_cast<float>(dy_sum);
     if (!in_grad.data) return;
