@@ -79,27 +79,28 @@ inline MeanVariance row_mean_variance(const float* __restrict x, std::int64_t n)
   return {shift + s, q > s * s ? q - s * s : 0.0};
 }
 
-// One pass of batch-norm backward: zeroes dy where mask ≤ 0 (when mask is given: a fused ReLU's
-// output), and returns Σ dy and Σ dy·x.
+// Batch-norm backward's sums: zeroes dy where mask ≤ 0 (when mask is given: a fused ReLU's
+// output), then returns Σ dy and Σ dy·x (two vectorised passes).
 struct SumDot {
   double sum = 0, dot = 0;
 };
 inline SumDot masked_sum_dot(float* __restrict dy, const float* __restrict mask,
                              const float* __restrict x, std::int64_t n) {
+  if (mask)
+    for (std::int64_t i = 0; i < n; ++i) dy[i] = mask[i] > 0.0f ? dy[i] : 0.0f;
   double sum[detail::kLanes] = {}, dot[detail::kLanes] = {};
   std::int64_t i = 0;
-  const auto step = [&](std::int64_t k, int j) {
-    float g = dy[k];
-    if (mask) {
-      g = mask[k] > 0.0f ? g : 0.0f;
-      dy[k] = g;
-    }
-    sum[j] += g;
-    dot[j] += static_cast<double>(g) * static_cast<double>(x[k]);
-  };
   for (; i + detail::kLanes <= n; i += detail::kLanes)
-    for (int j = 0; j < detail::kLanes; ++j) step(i + j, j);
-  for (int j = 0; i < n; ++i, ++j) step(i, j);
+    for (int j = 0; j < detail::kLanes; ++j) {
+      const double g = dy[i + j];
+      sum[j] += g;
+      dot[j] += g * static_cast<double>(x[i + j]);
+    }
+  for (int j = 0; i < n; ++i, ++j) {
+    const double g = dy[i];
+    sum[j] += g;
+    dot[j] += g * static_cast<double>(x[i]);
+  }
   return {detail::combine(sum), detail::combine(dot)};
 }
 

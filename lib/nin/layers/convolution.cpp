@@ -31,9 +31,12 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       images_per_block_(
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
       max_batch_(max_batch),
+      max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
+                         spec.output.width),
       columns_(pointwise_ ? 0
-                          : fan_in() * std::min(images_per_block_, max_batch) * spec.output.height *
-                                spec.output.width) {
+                          : fan_in() * max_block_columns_ +
+                                (spec.input.height + 2 * spec.window.pad_h) *
+                                    (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
   if (training) lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
   parameters_.push_back(
@@ -68,37 +71,47 @@ void Convolution::im2col(const float* in, std::int64_t in_row, std::int64_t n0, 
   const std::int64_t H = spec_.input.height, W = spec_.input.width;
   const std::int64_t Ho = spec_.output.height, Wo = spec_.output.width;
   const std::int64_t cols = (n1 - n0) * Ho * Wo;
+  const std::int64_t K = fan_in();
+  if (w.stride_h == 1 && w.stride_w == 1) {
+    // Stride 1: copy each plane once into a zero-bordered one (scratch after the columns), then
+    // every row of the lowered matrix is a plain copy of Wo values, with no bounds to test.
+    const std::int64_t Hp = H + 2 * w.pad_h, Wp = W + 2 * w.pad_w;
+    float* padded = col + K * max_block_columns_;
+    std::fill(padded, padded + Hp * Wp, 0.0f);
+    for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
+      for (std::int64_t n = n0; n < n1; ++n) {
+        const float* plane = in + c * in_row + n * H * W;
+        for (std::int64_t h = 0; h < H; ++h)
+          std::copy(plane + h * W, plane + (h + 1) * W, padded + (h + w.pad_h) * Wp + w.pad_w);
+        for (std::int64_t ki = 0; ki < w.kernel_h; ++ki)
+          for (std::int64_t kj = 0; kj < w.kernel_w; ++kj) {
+            float* __restrict dst =
+                col + ((c * w.kernel_h + ki) * w.kernel_w + kj) * cols + (n - n0) * Ho * Wo;
+            const float* __restrict src = padded + ki * Wp + kj;
+            for (std::int64_t oh = 0; oh < Ho; ++oh)
+              for (std::int64_t ow = 0; ow < Wo; ++ow) dst[oh * Wo + ow] = src[oh * Wp + ow];
+          }
+      }
+    }
+    return;
+  }
   for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
     for (std::int64_t ki = 0; ki < w.kernel_h; ++ki) {
       for (std::int64_t kj = 0; kj < w.kernel_w; ++kj) {
         float* dst = col + ((c * w.kernel_h + ki) * w.kernel_w + kj) * cols;
         for (std::int64_t n = n0; n < n1; ++n) {
           const float* plane = in + c * in_row + n * H * W;
-          for (std::int64_t oh = 0; oh < Ho; ++oh) {
+          for (std::int64_t oh = 0; oh < Ho; ++oh, dst += Wo) {
             const std::int64_t ih = oh * w.stride_h - w.pad_h + ki;
             if (ih < 0 || ih >= H) {
               std::fill(dst, dst + Wo, 0.0f);
-              dst += Wo;
               continue;
             }
             const float* src = plane + ih * W;
-            if (w.stride_w == 1) {
-              // Contiguous run: zeros left of the input, a copy, zeros right of it.
-              const std::int64_t first = std::clamp<std::int64_t>(w.pad_w - kj, 0, Wo);
-              const std::int64_t last = std::clamp<std::int64_t>(W + w.pad_w - kj, first, Wo);
-              // Runs are short (one output row): an inline loop beats a memcpy call.
-              const float* __restrict s = src - w.pad_w + kj;
-              float* __restrict d = dst;
-              for (std::int64_t ow = 0; ow < first; ++ow) d[ow] = 0.0f;
-              for (std::int64_t ow = first; ow < last; ++ow) d[ow] = s[ow];
-              for (std::int64_t ow = last; ow < Wo; ++ow) d[ow] = 0.0f;
-            } else {
-              for (std::int64_t ow = 0; ow < Wo; ++ow) {
-                const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
-                dst[ow] = (iw >= 0 && iw < W) ? src[iw] : 0.0f;
-              }
+            for (std::int64_t ow = 0; ow < Wo; ++ow) {
+              const std::int64_t iw = ow * w.stride_w - w.pad_w + kj;
+              dst[ow] = (iw >= 0 && iw < W) ? src[iw] : 0.0f;
             }
-            dst += Wo;
           }
         }
       }

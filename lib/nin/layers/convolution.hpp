@@ -43,7 +43,8 @@ class Convolution final : public Layer {
   bool pointwise_;
   std::int64_t images_per_block_;
   std::int64_t max_batch_;
-  ThreadScratch columns_;  // im2col block (fan_in × block columns)
+  std::int64_t max_block_columns_;  // output pixels of the largest block
+  ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
   Tensor lane_gradients_;  // [lanes][outputs × fan_in]
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;

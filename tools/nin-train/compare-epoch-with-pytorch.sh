@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Times one epoch of nin-mnist-bn on Fashion-MNIST with nin-train and with the PyTorch reference
+# (torch_fashion.py, same model and recipe: SGD 0.05 Nesterov, batch 128, warm-up and cosine,
+# weight decay 5e-4, no augmentation), back to back, and prints the ratio.
+# Usage: compare-epoch-with-pytorch.sh [REFERENCE_BENCH_DIR] [EPOCHS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+reference=${1:-$root/../shared/bench}
+epochs=${2:-1}
+build=${NIN_BUILD_DIR:-$root/build}
+threads=${THREADS:-2}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -f "$reference/torch_fashion.py" ] || { echo "compare-epoch-with-pytorch: error: '$reference/torch_fashion.py': no such file" >&2; exit 1; }
+
+start=$(date +%s.%N)
+"$build/bin/nin-train" --epochs "$epochs" --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
+nin_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
+start=$(date +%s.%N)
+/usr/bin/python3 "$reference/torch_fashion.py" nin-mnist-bn "$epochs" "$threads" > "$work/torch.txt"
+torch_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
+
+nin_train=$(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' "$work/log.jsonl" | awk '{ s += $1 } END { print s }')
+nin_acc=$(tail -n 1 "$work/log.jsonl" | sed -n 's/.*"test_accuracy":\([0-9.]*\).*/\1/p')
+torch_t=$(tail -n 1 "$work/torch.txt" | sed -n 's/.* t=\([0-9.]*\)s.*/\1/p')
+torch_acc=$(tail -n 1 "$work/torch.txt" | sed -n 's/.*test_acc=\([0-9.]*\).*/\1/p')
+echo "| side | epochs | training s | whole process s | test accuracy |"
+echo "|---|---:|---:|---:|---:|"
+printf "| nin-train | %d | %.0f | %.0f | %.4f |\n" "$epochs" "$nin_train" "$nin_wall" "$nin_acc"
+printf "| PyTorch | %d | %.0f (with its test pass) | %.0f | %.4f |\n" "$epochs" "$torch_t" "$torch_wall" "$torch_acc"
+awk -v a="$nin_train" -v b="$torch_t" -v c="$nin_wall" -v d="$torch_wall" \
+  'BEGIN { printf "nin-train takes %.2f of PyTorch'"'"'s time (whole processes: %.2f)\n", a / b, c / d }'
