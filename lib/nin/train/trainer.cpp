@@ -149,6 +149,7 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   std::vector<std::int32_t> labels(static_cast<std::size_t>(options.batch));
 
   TrainResult result;
+  bool have_checkpoint = job.resume.has_value();
   result.best_accuracy = state.best_accuracy;
   result.epochs_done = state.epoch;
   const auto save_checkpoint = [&](std::int64_t epoch, std::int64_t step, std::int64_t in_epoch) {
@@ -162,6 +163,7 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     state.velocity.assign(v.data(), v.data() + v.size());
     info.provenance.epochs = epoch;
     save_model(job.checkpoint, network, info, &state);
+    have_checkpoint = true;
     monitor.on_checkpoint(job.checkpoint);
   };
 
@@ -194,7 +196,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
         throw TrainingDiverged(
             "the loss became " + std::string(std::isnan(loss.loss_sum) ? "NaN" : "infinite") +
             " at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(s + 1) +
-            "; try a lower --lr. The last good checkpoint is '" + job.checkpoint.string() + "'");
+            "; try a lower --lr. " +
+            (have_checkpoint ? "The last good state is in '" + job.checkpoint.string() + "'"
+                             : std::string("No checkpoint had been written yet")));
       reduce_gradients(network.parameter_gradients());
       lr = schedule.rate(step, steps_per_epoch);
       sgd.step(lr);

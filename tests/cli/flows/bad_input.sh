@@ -87,6 +87,9 @@ missing-layer|wrong-shape)
 unwritable-output)
   expect 1 "nin-train: error: '.*no-such-dir/model.h5'" \
     "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o "$work/no-such-dir/model.h5" ;;
+diverge)
+  expect 1 "nin-train: error: the loss became (NaN|infinite) at epoch 1, step [0-9]+. try a lower --lr. No checkpoint" \
+    train --net "$tiny" --lr 1e30 ;;
 bad-option)
   expect 2 "nin-train: error: .*--bogus" "$bin/nin-train" --bogus ;;
 *) fail "unknown case $case_name" ;;
