@@ -170,12 +170,14 @@ LayerType parse_layer_type(const std::string& text, const FieldReader& reader) {
   reader.fail("unknown layer type '" + text + "'; valid types: " + join(names));
 }
 
+// Names become HDF5 group names in model files, so "." and ".." must not be possible.
 bool valid_layer_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-  });
+  const auto word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  return word(name[0]) &&
+         std::all_of(name.begin(), name.end(), [&](char c) { return word(c) || c == '-' || c == '.'; });
 }
 
 WeightInit parse_init(const json& v, const FieldReader& layer) {
@@ -202,6 +204,16 @@ WeightInit parse_init(const json& v, const FieldReader& layer) {
   return init;
 }
 
+// kernel (required), stride (1) and pad (0) of a convolution or pooling layer.
+Window2d read_window(const FieldReader& reader) {
+  reader.require("kernel");
+  Window2d w;
+  std::tie(w.kernel_h, w.kernel_w) = reader.pair_or("kernel", 1, 1, kMaxExtent);
+  std::tie(w.stride_h, w.stride_w) = reader.pair_or("stride", 1, 1, kMaxExtent);
+  std::tie(w.pad_h, w.pad_w) = reader.pair_or("pad", 0, 0, kMaxExtent);
+  return w;
+}
+
 LayerSpec parse_layer(const json& v, std::size_t index, const std::string& source) {
   const std::string where = "'" + source + "': layer " + std::to_string(index + 1);
   if (!v.is_object()) throw SpecError(where + ": must be a JSON object");
@@ -210,7 +222,8 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
   layer.name = first.string("name");
   if (!valid_layer_name(layer.name))
     first.fail("name '" + layer.name +
-               "' must be 1 to 64 characters of letters, digits, '_', '-' or '.'");
+               "' must be 1 to 64 characters of letters, digits, '_', '-' or '.', starting with a "
+               "letter, digit or '_'");
   FieldReader reader(v, "'" + source + "': layer '" + layer.name + "'");
   layer.type = parse_layer_type(reader.string("type"), reader);
   reader.reject_unknown(allowed_fields(layer.type));
@@ -218,12 +231,7 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
   switch (layer.type) {
     case LayerType::convolution: {
       layer.outputs = reader.integer("outputs", 1, kMaxChannels);
-      reader.require("kernel");
-      std::tie(layer.window.kernel_h, layer.window.kernel_w) =
-          reader.pair_or("kernel", 1, 1, kMaxExtent);
-      std::tie(layer.window.stride_h, layer.window.stride_w) =
-          reader.pair_or("stride", 1, 1, kMaxExtent);
-      std::tie(layer.window.pad_h, layer.window.pad_w) = reader.pair_or("pad", 0, 0, kMaxExtent);
+      layer.window = read_window(reader);
       layer.bias = reader.boolean_or("bias", true);
       if (reader.has("init")) layer.init = parse_init(v.at("init"), reader);
       layer.lr_mult = reader.number_or("lr_mult", 1.0, 0.0, 1e6);
@@ -232,12 +240,7 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
     }
     case LayerType::max_pool:
     case LayerType::avg_pool: {
-      reader.require("kernel");
-      std::tie(layer.window.kernel_h, layer.window.kernel_w) =
-          reader.pair_or("kernel", 1, 1, kMaxExtent);
-      std::tie(layer.window.stride_h, layer.window.stride_w) =
-          reader.pair_or("stride", 1, 1, kMaxExtent);
-      std::tie(layer.window.pad_h, layer.window.pad_w) = reader.pair_or("pad", 0, 0, kMaxExtent);
+      layer.window = read_window(reader);
       if (layer.window.pad_h >= layer.window.kernel_h ||
           layer.window.pad_w >= layer.window.kernel_w)
         reader.fail("pad " + dims(layer.window.pad_h, layer.window.pad_w) +
