@@ -1,0 +1,119 @@
+#include "nin-train/command_line.hpp"
+
+#include "common/model_loading.hpp"
+#include "nin/core/error.hpp"
+#include "nin/data/dataset.hpp"
+#include "nin/io/model_file.hpp"
+
+namespace nin::train_tool {
+namespace po = boost::program_options;
+namespace {
+
+std::vector<double> parse_milestones(const std::string& text) {
+  std::vector<double> epochs;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto comma = text.find(',', start);
+    const auto part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      std::size_t used = 0;
+      epochs.push_back(std::stod(part, &used));
+      if (used != part.size()) throw std::invalid_argument(part);
+    } catch (const std::exception&) {
+      throw UsageError("--lr-milestones: '" + text + "' must be epochs separated by commas");
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return epochs;
+}
+
+// The recipe saved in a checkpoint; only the run's length and logistics come from the command line.
+TrainOptions resumed_options(const ModelReader& reader, const std::string& path,
+                             const TrainOptions& command_line, const po::variables_map& values) {
+  if (!reader.has_checkpoint())
+    throw FormatError("'" + path + "': a model without training state cannot be resumed");
+  Network probe(reader.spec(), 1, NetworkUse::inference);
+  TrainOptions o = TrainOptions::from_json(reader.read_checkpoint(probe).options_json);
+  if (!values["epochs"].defaulted()) o.epochs = command_line.epochs;
+  if (!values["data"].defaulted()) o.data = command_line.data;
+  o.checkpoint_minutes = command_line.checkpoint_minutes;
+  o.log_every = command_line.log_every;
+  o.stop_after = command_line.stop_after;
+  return o;
+}
+
+}  // namespace
+
+std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli::ToolInfo& info) {
+  TrainCommand command;
+  TrainOptions& o = command.job.options;
+  std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule, milestones, labels;
+  o.data = kDefaultDataPath;
+  bool no_nesterov = false;
+  po::options_description options("Options");
+  // clang-format off
+  options.add_options()
+      ("net", po::value(&net)->default_value(net), "preset name or spec file to train")
+      ("data", po::value(&o.data)->default_value(o.data), "data set: IDX/CIFAR directory or HDF5 file")
+      ("output,o", po::value(&output), "where to write the best model (HDF5)")
+      ("checkpoint", po::value(&checkpoint), "where to write checkpoints (default: MODEL.ckpt.h5)")
+      ("resume", po::value(&resume), "continue the run saved in this checkpoint")
+      ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
+      ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
+      ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
+      ("lr", po::value(&o.schedule.base_lr)->default_value(o.schedule.base_lr), "base learning rate")
+      ("lr-schedule", po::value(&schedule)->default_value("cosine"), "constant, step, multistep or cosine")
+      ("lr-step", po::value(&o.schedule.step_epochs)->default_value(o.schedule.step_epochs), "epochs between steps (step)")
+      ("lr-milestones", po::value(&milestones), "epochs at which to multiply by gamma (multistep), e.g. 100,150")
+      ("lr-gamma", po::value(&o.schedule.gamma)->default_value(o.schedule.gamma), "factor of step and multistep")
+      ("warmup", po::value(&o.schedule.warmup_epochs)->default_value(o.schedule.warmup_epochs), "epochs of linear warm-up")
+      ("momentum", po::value(&o.momentum)->default_value(o.momentum), "SGD momentum")
+      ("no-nesterov", po::bool_switch(&no_nesterov), "classic momentum instead of Nesterov's")
+      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "L2 weight decay of convolution weights")
+      ("crop-pad", po::value(&o.augmentation.crop_pad)->default_value(0), "augment: random translation up to this many pixels")
+      ("flip", po::bool_switch(&o.augmentation.flip), "augment: random horizontal flips")
+      ("val", po::value(&o.validation)->default_value(0), "hold out this many training images for validation (0: use the test set)")
+      ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
+      ("limit", po::value(&o.limit)->default_value(0), "use only the first N images of each split (0: all)")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "random seed")
+      ("threads", po::value(&command.threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
+      ("checkpoint-minutes", po::value(&o.checkpoint_minutes)->default_value(0), "also checkpoint within epochs this often")
+      ("log", po::value(&command.log), "append one JSON object per epoch to this file")
+      ("log-every", po::value(&o.log_every)->default_value(0), "also log every N steps")
+      ("quiet,q", po::bool_switch(&command.quiet), "no progress on stderr");
+  // clang-format on
+  po::variables_map values;
+  if (!cli::parse_command_line(argc, argv, info, options, {}, values)) return std::nullopt;
+  o.nesterov = !no_nesterov;
+  o.schedule.kind = parse_schedule_kind(schedule);
+  if (!milestones.empty()) o.schedule.milestones = parse_milestones(milestones);
+  if (labels != "fine" && labels != "coarse")
+    throw UsageError("--labels: '" + labels + "' is not one of fine, coarse");
+  o.labels = labels == "coarse" ? LabelKind::coarse : LabelKind::fine;
+  if (output.empty()) throw UsageError("missing -o/--output: where to write the model");
+  if (o.epochs < 1 || o.epochs > 100000) throw UsageError("--epochs must be in 1..100000");
+  if (o.batch < 1 || o.batch > 65536) throw UsageError("--batch must be in 1..65536");
+  if (!(o.schedule.base_lr > 0)) throw UsageError("--lr must be positive");
+  if (o.augmentation.crop_pad < 0 || o.augmentation.crop_pad > 64)
+    throw UsageError("--crop-pad must be in 0..64");
+  if (o.limit < 0) throw UsageError("--limit must not be negative");
+
+  TrainJob& job = command.job;
+  job.output = output;
+  job.checkpoint =
+      checkpoint.empty() ? cli::checkpoint_path_for(output) : std::filesystem::path(checkpoint);
+  job.tool_version = std::string("nin-train ") + NIN_VERSION;
+  if (!resume.empty()) {
+    const ModelReader reader(resume);
+    job.spec = reader.spec();
+    o = resumed_options(reader, resume, o, values);
+    job.resume = resume;
+  } else {
+    job.spec = cli::load_network_any(net);
+  }
+  return command;
+}
+
+}  // namespace nin::train_tool

@@ -1,0 +1,23 @@
+#pragma once
+// nin-train's options, and with --resume the recipe saved in the checkpoint.
+
+#include <optional>
+#include <string>
+
+#include "common/cli.hpp"
+#include "nin/train/trainer.hpp"
+
+namespace nin::train_tool {
+
+struct TrainCommand {
+  TrainJob job;  // without data sets: the caller loads them from job.options.data
+  int threads = 0;
+  bool quiet = false;
+  std::string log;
+};
+
+// Parses the command line; returns nothing when --help or --version was answered. Throws
+// UsageError (or a program_options error) for a bad command line.
+std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli::ToolInfo& info);
+
+}  // namespace nin::train_tool
