@@ -25,20 +25,20 @@ int main(int argc, char** argv) {
     int threads = 0;
     bool predictions = false, confusion = false;
     po::options_description options("Options");
-    options.add_options()("model", po::value(&models)->multitoken(), "model files (positional)")(
-        "data", po::value(&data)->default_value(data),
-        "data set: IDX/CIFAR directory or HDF5 file")(
-        "split", po::value(&split)->default_value("test"), "test or train")(
-        "labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")(
-        "limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")(
-        "format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")(
-        "top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy")(
-        "confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")(
-        "predictions", po::bool_switch(&predictions),
-        "print one line per sample instead (summary on stderr)")(
-        "batch", po::value(&batch)->default_value(256), "images per forward pass")(
-        "threads", po::value(&threads)->default_value(0),
-        "worker threads (0: $NIN_THREADS or all cores)");
+    // clang-format off
+    options.add_options()
+        ("model", po::value(&models)->multitoken(), "model files (positional)")
+        ("data", po::value(&data)->default_value(data), "data set: IDX/CIFAR directory or HDF5 file")
+        ("split", po::value(&split)->default_value("test"), "test or train")
+        ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
+        ("limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")
+        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
+        ("top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy")
+        ("confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")
+        ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr)")
+        ("batch", po::value(&batch)->default_value(256), "images per forward pass")
+        ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
+    // clang-format on
     po::positional_options_description positional;
     positional.add("model", -1);
     po::variables_map values;

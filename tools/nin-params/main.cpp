@@ -20,17 +20,16 @@ int main(int argc, char** argv) {
     std::string net, input, format, language;
     std::int64_t classes = 0, batch = 1;
     po::options_description options("Options");
-    options.add_options()("net", po::value(&net)->required(),
-                          "preset name or spec file (positional)")(
-        "input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")(
-        "classes", po::value(&classes), "re-infer shapes for this number of classes")(
-        "batch", po::value(&batch)->default_value(1), "batch size for activation memory")(
-        "format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")(
-        "lang", po::value(&language)->default_value("en"),
-        "language of headers and layer kinds: en, zh")(
-        "compare-fc",
-        "also show what a fully connected classifier would cost instead of global "
-        "average pooling");
+    // clang-format off
+    options.add_options()
+        ("net", po::value(&net)->required(), "preset name, spec file or model file (positional)")
+        ("input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")
+        ("classes", po::value(&classes), "re-infer shapes for this number of classes")
+        ("batch", po::value(&batch)->default_value(1), "batch size for activation memory")
+        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
+        ("lang", po::value(&language)->default_value("en"), "language of headers and layer kinds: en, zh")
+        ("compare-fc", "also show what a fully connected classifier would cost instead of global average pooling");
+    // clang-format on
     po::positional_options_description positional;
     positional.add("net", 1);
     po::variables_map values;
