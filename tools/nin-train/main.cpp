@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
     nin::TrainJob& job = command->job;
     const nin::TrainOptions& o = job.options;
     nin::ThreadLimit thread_limit(command->threads);
+    nin::check_output_path(job.output);
+    nin::check_output_path(job.checkpoint);
     nin::remove_stale_temporaries(job.output);
     nin::remove_stale_temporaries(job.checkpoint);
 

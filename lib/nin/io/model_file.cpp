@@ -369,13 +369,8 @@ void save_model(const fs::path& path, Network& network, const ModelInfo& info,
   check_before_saving(path, network, info, checkpoint);
   const std::string created = info.provenance.created.empty() ? utc_now() : info.provenance.created;
 
+  check_output_path(path);
   const fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::error_code ec;
-  const auto status = fs::status(directory, ec);
-  if (!fs::exists(status))
-    throw IoError(target + ": cannot create: no such directory " + quoted(directory));
-  if (!fs::is_directory(status))
-    throw IoError(target + ": cannot create: " + quoted(directory) + " is not a directory");
 
   // The file is built in memory and written with plain system calls: HDF5 never meets a disk
   // error (it cannot close a file cleanly after one), and ours carry the system's message.
@@ -396,6 +391,21 @@ void save_model(const fs::path& path, Network& network, const ModelInfo& info,
   temporary.rename_to(path);
   crash_point("after-rename");
   sync_directory(directory, target);
+}
+
+void check_output_path(const fs::path& path) {
+  const std::string target = quoted(path);
+  const fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::error_code ec;
+  const auto status = fs::status(directory, ec);
+  if (!fs::exists(status))
+    throw IoError(target + ": cannot create: no such directory " + quoted(directory));
+  if (!fs::is_directory(status))
+    throw IoError(target + ": cannot create: " + quoted(directory) + " is not a directory");
+  if (fs::is_directory(fs::status(path, ec)))
+    throw IoError(target + ": is a directory, expected a file name");
+  if (::access(directory.c_str(), W_OK) != 0)
+    throw IoError(target + ": cannot create: " + std::strerror(errno));
 }
 
 void remove_stale_temporaries(const fs::path& path) {

@@ -84,6 +84,10 @@ missing-layer|wrong-shape)
     regex="nin-eval: error: '.*broken.h5'.*conv2/weight is \[2,3\], expected \[10,8,3,3\]"
   fi
   expect 1 "$regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
+output-is-directory)
+  mkdir out.dir
+  expect 1 "nin-train: error: '.*out.dir': is a directory" \
+    "$bin/nin-train" -q --net "$tiny" --epochs 1 --limit 100 -o out.dir ;;
 unwritable-output)
   expect 1 "nin-train: error: '.*no-such-dir/model.h5'" \
     "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o "$work/no-such-dir/model.h5" ;;
