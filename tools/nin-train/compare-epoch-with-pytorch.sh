@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 [ -f "$reference/torch_fashion.py" ] || { echo "compare-epoch-with-pytorch: error: '$reference/torch_fashion.py': no such file" >&2; exit 1; }
 
 start=$(date +%s.%N)
-"$build/bin/nin-train" --epochs "$epochs" --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
+"$build/bin/nin-train" --epochs "$epochs" --batch 128 --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
 nin_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
 start=$(date +%s.%N)
 /usr/bin/python3 "$reference/torch_fashion.py" nin-mnist-bn "$epochs" "$threads" > "$work/torch.txt"
