@@ -39,6 +39,11 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
                                     (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
   if (training) lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
+  // Keep the lowered input of a training forward for the weight gradient, unless that would take
+  // more than 256 MiB (then backward lowers each block again).
+  constexpr std::int64_t kMaxSavedFloats = std::int64_t{64} << 20;
+  const std::int64_t saved = fan_in() * max_block_columns_ * block_count(max_batch, images_per_block_);
+  if (training && !pointwise_ && saved <= kMaxSavedFloats) saved_columns_ = Tensor({saved});
   parameters_.push_back(
       {"weight",
        {spec.outputs, spec.input.channels, spec.window.kernel_h, spec.window.kernel_w},
@@ -66,17 +71,15 @@ void Convolution::initialize(std::uint64_t seed) {
 }
 
 void Convolution::im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
-                         float* col) const {
+                         float* col, float* padded) const {
   const auto& w = spec_.window;
   const std::int64_t H = spec_.input.height, W = spec_.input.width;
   const std::int64_t Ho = spec_.output.height, Wo = spec_.output.width;
   const std::int64_t cols = (n1 - n0) * Ho * Wo;
-  const std::int64_t K = fan_in();
   if (w.stride_h == 1 && w.stride_w == 1) {
     // Stride 1: copy each plane once into a zero-bordered one (scratch after the columns), then
     // every row of the lowered matrix is a plain copy of Wo values, with no bounds to test.
     const std::int64_t Hp = H + 2 * w.pad_h, Wp = W + 2 * w.pad_w;
-    float* padded = col + K * max_block_columns_;
     std::fill(padded, padded + Hp * Wp, 0.0f);
     for (std::int64_t c = 0; c < spec_.input.channels; ++c) {
       for (std::int64_t n = n0; n < n1; ++n) {
@@ -196,8 +199,12 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
       gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K,
            in.data + n0 * in.plane(), in.row(), beta, y, out.row());
     } else {
-      float* col = columns_.local();
-      im2col(in.data, in.row(), n0, n1, col);
+      float* scratch = columns_.local();
+      // In training the lowered block is kept for the weight gradient when there is room.
+      float* col = saved_columns_.empty() || phase != Phase::train
+                       ? scratch
+                       : saved_columns_.data() + block * K * max_block_columns_;
+      im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
       gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, beta,
            y, out.row());
     }
@@ -240,12 +247,16 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
            in.data + c0, in.row(), 0.0f, partial, K);
       return;
     }
-    float* col = columns_.local();
+    float* scratch = columns_.local();
     for (std::int64_t block = range.begin; block < range.end; ++block) {
       const std::int64_t n0 = block * images_per_block_;
       const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
       const std::int64_t cols = (n1 - n0) * out_plane;
-      im2col(in.data, in.row(), n0, n1, col);
+      const float* col = scratch;
+      if (saved_columns_.empty())
+        im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
+      else
+        col = saved_columns_.data() + block * K * max_block_columns_;
       gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
            col, cols, block == range.begin ? 0.0f : 1.0f, partial, K);
     }

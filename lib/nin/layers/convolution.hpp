@@ -3,7 +3,8 @@
 // Work is split into blocks of whole images (so col2im never races across blocks):
 // - the 1×1, stride 1, pad 0 case (NIN's cccp layers) multiplies the weights straight into the
 //   activation rows, with no im2col: that needs exactly kernel 1, stride 1, pad 0;
-// - every other case lowers a block with im2col into per-thread scratch, then one GEMM.
+// - every other case lowers a block with im2col, then one GEMM; a training forward keeps the
+//   lowered blocks (up to 256 MiB) so that the weight gradient need not lower them again.
 // Weight gradients are summed per lane (a fixed, contiguous range of blocks) and the lanes are then
 // added in lane order, so the result is bit-identical for any thread count.
 
@@ -35,8 +36,9 @@ class Convolution final : public Layer {
 
  private:
   std::int64_t fan_in() const;  // Cin·kh·kw
-  void im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
-              float* col) const;
+  // Lowers images [n0, n1) into col (fan_in × columns); `padded` is scratch for one padded plane.
+  void im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1, float* col,
+              float* padded) const;
   void col2im(const float* col, float* in_grad, std::int64_t in_row, std::int64_t n0,
               std::int64_t n1) const;
 
@@ -46,6 +48,7 @@ class Convolution final : public Layer {
   std::int64_t max_block_columns_;  // output pixels of the largest block
   ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
   Tensor lane_gradients_;  // [lanes][outputs × fan_in]
+  Tensor saved_columns_;   // every block's im2col of the last training forward (may be empty)
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;
 };
