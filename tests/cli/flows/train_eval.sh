@@ -38,6 +38,11 @@ smoke)
   grep -q "top-1" summary.txt || fail "summary missing on stderr"
   "$bin/nin-params" model.h5 --format json > params.json
   json_keys params.json "totals.params"
+  # A validation split held out of the training images replaces the test set.
+  train --epochs 1 --val 50 --crop-pad 2 --flip -o val.h5 --log val.jsonl
+  json_keys val.jsonl "validation_accuracy,validation_loss" lines
+  grep -q '"test_accuracy"' val.jsonl && fail "with --val the test set should not be evaluated"
+  h5dump -a metrics val.h5 | grep -q validation_accuracy || fail "the model's metrics lack validation_accuracy"
   ;;
 resume)
   train --epochs 2 -o straight.h5
