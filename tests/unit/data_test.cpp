@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "data_test_files.hpp"
+#include "message_checks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/io/hdf5.hpp"
@@ -42,9 +43,7 @@ Dataset load(const fs::path& path, Split split = Split::train, std::int64_t limi
   return nin::load_dataset(path, options);
 }
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+using nin::test::contains;
 
 // Runs `f`, which must throw E with a one-line message that holds every one of `parts`.
 template <typename E>

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "message_checks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/io/hdf5.hpp"
 #include "nin/io/model_file.hpp"
@@ -79,15 +80,8 @@ std::vector<std::string> directory_entries(const fs::path& directory) {
   return names;
 }
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
-void check_message(const std::string& message, const std::vector<std::string>& parts) {
-  BOOST_TEST(!contains(message, "\n"), "message is not one line: " << message);
-  for (const auto& part : parts)
-    BOOST_TEST(contains(message, part), "'" << part << "' is not in: " << message);
-}
+using nin::test::check_message;
+using nin::test::contains;
 
 // Runs f, which must throw exactly E (not a sibling type) with every part in its message.
 template <typename E>

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "message_checks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/layer_cost.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -65,15 +66,8 @@ std::vector<const LayerSpec*> table_layers(const NetworkSpec& spec) {
   return out;
 }
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
-void check_message(const std::string& message, const std::vector<std::string>& parts) {
-  BOOST_TEST(!contains(message, "\n"), "message is not one line: " << message);
-  for (const auto& part : parts)
-    BOOST_TEST(contains(message, part), "'" << part << "' is not in: " << message);
-}
+using nin::test::check_message;
+using nin::test::contains;
 
 // -------------------------------------------------------------------------------------------------
 // Presets against the reference

@@ -1,0 +1,21 @@
+#pragma once
+// Checks of the library's error messages shared by the unit tests: one line, holding given parts.
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nin::test {
+
+inline bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+inline void check_message(const std::string& message, const std::vector<std::string>& parts) {
+  BOOST_TEST(!contains(message, "\n"), "message is not one line: " << message);
+  for (const auto& part : parts)
+    BOOST_TEST(contains(message, part), "'" << part << "' is not in: " << message);
+}
+
+}  // namespace nin::test
