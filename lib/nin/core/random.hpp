@@ -15,9 +15,19 @@ inline std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The key of stream `stream` under `seed`: hoisted out of loops that draw many numbers.
+inline std::uint64_t random_stream_key(std::uint64_t seed, std::uint64_t stream) {
+  return mix64(seed ^ mix64(stream));
+}
+
+// 64 random bits for (key, index); equal to random_bits(seed, stream, index) for its key.
+inline std::uint64_t random_bits_of_stream(std::uint64_t key, std::uint64_t index) {
+  return mix64(key + index);
+}
+
 // 64 random bits for (seed, stream, index).
 inline std::uint64_t random_bits(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
-  return mix64(mix64(seed ^ mix64(stream)) + index);
+  return random_bits_of_stream(random_stream_key(seed, stream), index);
 }
 
 // Uniform in [0, 1) with 24 bits of resolution.

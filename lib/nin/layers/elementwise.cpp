@@ -1,6 +1,9 @@
 #include "nin/layers/elementwise.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 
 #include "nin/core/parallel.hpp"
 #include "nin/core/random.hpp"
@@ -40,22 +43,35 @@ void Dropout::forward(ConstActivations in, Activations out, Phase phase) {
     if (in.data != out.data) std::copy(in.data, in.data + in.size(), out.data);
     return;
   }
+  static_assert(std::endian::native == std::endian::little, "dropout reads draws as 16-bit words");
   const float scale = 1.0f / (1.0f - static_cast<float>(spec_.dropout_ratio));
   // Each 64-bit draw gives four 16-bit uniforms; a value is kept when its uniform is at least
   // ratio·2^16, so the keep probability is within 2^-16 of 1 − ratio.
   const auto threshold = static_cast<std::uint32_t>(spec_.dropout_ratio * 65536.0 + 0.5);
   const std::uint64_t pass = passes_++;
+  const std::uint64_t key = random_stream_key(seed_, pass);
   const std::int64_t total = in.size();
   constexpr std::int64_t kChunk = 1 << 14;  // a multiple of 4
   parallel_for((total + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
     const std::int64_t begin = chunk * kChunk, end = std::min(total, begin + kChunk);
-    for (std::int64_t i = begin; i < end; i += 4) {
-      std::uint64_t bits = random_bits(seed_, pass, static_cast<std::uint64_t>(i / 4));
-      for (std::int64_t j = i; j < std::min(end, i + 4); ++j, bits >>= 16) {
-        const bool keep = (bits & 0xffff) >= threshold;
-        keep_[static_cast<std::size_t>(j)] = keep;
-        out.data[j] = keep ? in.data[j] * scale : 0.0f;
-      }
+    // Draw the chunk's bits first (a loop the compiler vectorises), then read them as 16-bit
+    // uniforms: uniform j of draw q is bits 16j..16j+15, which on a little-endian machine is
+    // the 16-bit word 4q + j of the buffer.
+    std::array<std::uint64_t, kChunk / 4> bits;
+    const std::int64_t draws = (end - begin + 3) / 4;
+    const auto first = static_cast<std::uint64_t>(begin / 4);
+    for (std::int64_t q = 0; q < draws; ++q)
+      bits[static_cast<std::size_t>(q)] =
+          random_bits_of_stream(key, first + static_cast<std::uint64_t>(q));
+    std::array<std::uint16_t, kChunk> uniforms;
+    std::memcpy(uniforms.data(), bits.data(), sizeof bits);
+    const float* x = in.data + begin;
+    float* y = out.data + begin;
+    std::uint8_t* keep = keep_.data() + begin;
+    for (std::int64_t j = 0; j < end - begin; ++j) {
+      const bool kept = uniforms[static_cast<std::size_t>(j)] >= threshold;
+      keep[j] = kept;
+      y[j] = kept ? x[j] * scale : 0.0f;
     }
   });
 }

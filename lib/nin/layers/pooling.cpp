@@ -10,22 +10,61 @@ namespace nin {
 
 namespace {
 
-// y[ow] = max(y[ow], x[ow·stride]) over [begin, end), recording the winner's index when arg is
-// set. The common strides are compile-time constants so the loop vectorises.
-template <int kStride>
-void max_into_row(const float* __restrict x, std::int64_t shift, std::int64_t begin,
-                  std::int64_t end, float* __restrict y, std::int32_t* __restrict arg,
-                  std::int64_t runtime_stride = 0) {
-  const std::int64_t stride = kStride ? kStride : runtime_stride;
-  if (arg) {
-    for (std::int64_t ow = begin; ow < end; ++ow) {
-      const float value = x[ow * stride];
-      const bool greater = value > y[ow];
-      y[ow] = greater ? value : y[ow];
-      arg[ow] = greater ? static_cast<std::int32_t>(shift + ow * stride) : arg[ow];
+// The maximum of a clipped window and the first position (row-major) that holds it; NaNs never win,
+// so a window of NaNs gives −∞ at its first cell.
+struct WindowMax {
+  float value;
+  std::int32_t index;
+};
+
+WindowMax clipped_window_max(const float* x, std::int64_t width, PoolWindow rows, PoolWindow cols) {
+  WindowMax best{-std::numeric_limits<float>::infinity(),
+                 static_cast<std::int32_t>(rows.begin * width + cols.begin)};
+  for (std::int64_t h = rows.begin; h < rows.end; ++h)
+    for (std::int64_t v = cols.begin; v < cols.end; ++v)
+      if (x[h * width + v] > best.value)
+        best = {x[h * width + v], static_cast<std::int32_t>(h * width + v)};
+  return best;
+}
+
+// The same for a whole kKernel×kKernel window at `start`, unrolled: NIN pooling is mostly 3×3 on
+// small planes. Branch-free: the maximum first (maxss keeps the running value when x is NaN), then
+// the first cell equal to it, scanning backwards; a window without a number keeps its first cell.
+template <int kKernel>
+WindowMax full_window_max(const float* x, std::int64_t width, std::int64_t start) {
+  float best = -std::numeric_limits<float>::infinity();
+  for (int h = 0; h < kKernel; ++h)
+    for (int v = 0; v < kKernel; ++v) best = std::max(best, x[start + h * width + v]);
+  std::int64_t index = start;
+  for (int h = kKernel - 1; h >= 0; --h)
+    for (int v = kKernel - 1; v >= 0; --v) {
+      const std::int64_t at = start + h * width + v;
+      index = x[at] == best ? at : index;
     }
-  } else {
-    for (std::int64_t ow = begin; ow < end; ++ow) y[ow] = std::max(y[ow], x[ow * stride]);
+  return {best, static_cast<std::int32_t>(index)};
+}
+
+template <int kKernel>
+void max_pool_plane(const float* x, std::int64_t height, std::int64_t width, float* y,
+                    std::int32_t* arg, std::int64_t out_height, std::int64_t out_width,
+                    const Window2d& w) {
+  for (std::int64_t oh = 0; oh < out_height; ++oh) {
+    const PoolWindow rows = pool_window(oh, w.kernel_h, w.stride_h, w.pad_h, height);
+    const bool full_rows = kKernel > 0 && rows.end - rows.begin == kKernel;
+    for (std::int64_t ow = 0; ow < out_width; ++ow) {
+      const PoolWindow cols = pool_window(ow, w.kernel_w, w.stride_w, w.pad_w, width);
+      WindowMax best;
+      if constexpr (kKernel > 0) {
+        if (full_rows && cols.end - cols.begin == kKernel)
+          best = full_window_max<kKernel>(x, width, rows.begin * width + cols.begin);
+        else
+          best = clipped_window_max(x, width, rows, cols);
+      } else {
+        best = clipped_window_max(x, width, rows, cols);
+      }
+      y[oh * out_width + ow] = best.value;
+      if (arg) arg[oh * out_width + ow] = best.index;
+    }
   }
 }
 
@@ -38,54 +77,19 @@ MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool train
 void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
   const auto& w = spec_.window;
   const bool keep = phase == Phase::train;
-  const std::int64_t W = in.width;
-  // Output columns whose window lies inside the input horizontally: they need no clipping, and
-  // the loop over them has no dependence between iterations, so it vectorises.
-  std::int64_t inner_begin = 0;
-  while (inner_begin < out.width && inner_begin * w.stride_w - w.pad_w < 0) ++inner_begin;
-  std::int64_t inner_end = inner_begin;
-  while (inner_end < out.width && inner_end * w.stride_w - w.pad_w + w.kernel_w <= W) ++inner_end;
+  const bool square3 = w.kernel_h == 3 && w.kernel_w == 3;
+  const bool square2 = w.kernel_h == 2 && w.kernel_w == 2;
   parallel_for(in.channels, [&](std::int64_t c) {
     for (std::int64_t n = 0; n < in.batch; ++n) {
       const float* x = in.plane_of(c, n);
       float* y = out.plane_of(c, n);
       std::int32_t* arg = keep ? argmax_.data() + (y - out.data) : nullptr;
-      for (std::int64_t oh = 0; oh < out.height; ++oh) {
-        const PoolWindow rows = pool_window(oh, w.kernel_h, w.stride_h, w.pad_h, in.height);
-        float* y_row = y + oh * out.width;
-        std::int32_t* arg_row = keep ? arg + oh * out.width : nullptr;
-        // Edge columns: clipped windows, one at a time.
-        const auto edge = [&](std::int64_t ow) {
-          const PoolWindow cols = pool_window(ow, w.kernel_w, w.stride_w, w.pad_w, W);
-          float best = -std::numeric_limits<float>::infinity();
-          std::int32_t best_index = static_cast<std::int32_t>(rows.begin * W + cols.begin);
-          for (std::int64_t h = rows.begin; h < rows.end; ++h)
-            for (std::int64_t v = cols.begin; v < cols.end; ++v)
-              if (x[h * W + v] > best) {
-                best = x[h * W + v];
-                best_index = static_cast<std::int32_t>(h * W + v);
-              }
-          y_row[ow] = best;
-          if (keep) arg_row[ow] = best_index;
-        };
-        for (std::int64_t ow = 0; ow < inner_begin; ++ow) edge(ow);
-        for (std::int64_t ow = inner_end; ow < out.width; ++ow) edge(ow);
-        for (std::int64_t ow = inner_begin; ow < inner_end; ++ow) {
-          y_row[ow] = -std::numeric_limits<float>::infinity();
-          if (keep)
-            arg_row[ow] = static_cast<std::int32_t>(rows.begin * W + ow * w.stride_w - w.pad_w);
-        }
-        for (std::int64_t h = rows.begin; h < rows.end; ++h)
-          for (std::int64_t kw = 0; kw < w.kernel_w; ++kw) {
-            const std::int64_t shift = h * W + kw - w.pad_w;
-            if (w.stride_w == 2)
-              max_into_row<2>(x + shift, shift, inner_begin, inner_end, y_row, arg_row);
-            else if (w.stride_w == 1)
-              max_into_row<1>(x + shift, shift, inner_begin, inner_end, y_row, arg_row);
-            else
-              max_into_row<0>(x + shift, shift, inner_begin, inner_end, y_row, arg_row, w.stride_w);
-          }
-      }
+      if (square3)
+        max_pool_plane<3>(x, in.height, in.width, y, arg, out.height, out.width, w);
+      else if (square2)
+        max_pool_plane<2>(x, in.height, in.width, y, arg, out.height, out.width, w);
+      else
+        max_pool_plane<0>(x, in.height, in.width, y, arg, out.height, out.width, w);
     }
   });
 }
