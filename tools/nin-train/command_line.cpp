@@ -1,5 +1,7 @@
 #include "nin-train/command_line.hpp"
 
+#include <sstream>
+
 #include "common/model_loading.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
@@ -44,6 +46,13 @@ TrainOptions resumed_options(const ModelReader& reader, const std::string& path,
   return o;
 }
 
+// A default as people write it ("0.05"), not as its double prints at full precision.
+std::string shortest(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 }  // namespace
 
 std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli::ToolInfo& info) {
@@ -63,15 +72,15 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
       ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
       ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
-      ("lr", po::value(&o.schedule.base_lr)->default_value(o.schedule.base_lr), "base learning rate")
+      ("lr", po::value(&o.schedule.base_lr)->default_value(o.schedule.base_lr, shortest(o.schedule.base_lr)), "base learning rate")
       ("lr-schedule", po::value(&schedule)->default_value("cosine"), "constant, step, multistep or cosine")
       ("lr-step", po::value(&o.schedule.step_epochs)->default_value(o.schedule.step_epochs), "epochs between steps (step)")
       ("lr-milestones", po::value(&milestones), "epochs at which to multiply by gamma (multistep), e.g. 100,150")
-      ("lr-gamma", po::value(&o.schedule.gamma)->default_value(o.schedule.gamma), "factor of step and multistep")
-      ("warmup", po::value(&o.schedule.warmup_epochs)->default_value(o.schedule.warmup_epochs), "epochs of linear warm-up")
-      ("momentum", po::value(&o.momentum)->default_value(o.momentum), "SGD momentum")
+      ("lr-gamma", po::value(&o.schedule.gamma)->default_value(o.schedule.gamma, shortest(o.schedule.gamma)), "factor of step and multistep")
+      ("warmup", po::value(&o.schedule.warmup_epochs)->default_value(o.schedule.warmup_epochs, shortest(o.schedule.warmup_epochs)), "epochs of linear warm-up")
+      ("momentum", po::value(&o.momentum)->default_value(o.momentum, shortest(o.momentum)), "SGD momentum")
       ("no-nesterov", po::bool_switch(&no_nesterov), "classic momentum instead of Nesterov's")
-      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay), "L2 weight decay of convolution weights")
+      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay, shortest(o.weight_decay)), "L2 weight decay of convolution weights")
       ("crop-pad", po::value(&o.augmentation.crop_pad)->default_value(0), "augment: random translation up to this many pixels")
       ("flip", po::bool_switch(&o.augmentation.flip), "augment: random horizontal flips")
       ("val", po::value(&o.validation)->default_value(0), "hold out this many training images for validation (0: use the test set)")
