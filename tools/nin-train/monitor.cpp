@@ -88,6 +88,7 @@ void ProgressMonitor::on_epoch(const EpochRecord& r) {
                               {"lr", r.learning_rate},
                               {"seconds", r.seconds},
                               {"images_per_s", r.images_per_second},
+                              {"eval_seconds", r.eval_seconds},
                               {"best", r.best}};
   log(j.dump());
   if (quiet_) return;

@@ -236,7 +236,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
       }
     }
     const double epoch_seconds = seconds_since(epoch_start);
+    const auto eval_start = Clock::now();
     const EvaluationResult eval = evaluate(network, eval_data, eval_indices, info.normalization, 1);
+    const double eval_seconds = seconds_since(eval_start);
     EpochRecord record;
     record.epoch = epoch + 1;
     record.step = step;
@@ -247,6 +249,7 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     record.eval_accuracy = eval.accuracy();
     record.learning_rate = lr;
     record.seconds = epoch_seconds;
+    record.eval_seconds = eval_seconds;
     record.images_per_second = double(images_this_epoch) / epoch_seconds;
     if (eval.accuracy() > result.best_accuracy) {
       result.best_accuracy = eval.accuracy();

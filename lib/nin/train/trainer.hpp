@@ -59,7 +59,8 @@ struct EpochRecord {
   std::string eval_split;  // "validation" or "test"
   double eval_loss = 0, eval_accuracy = 0;
   double learning_rate = 0;
-  double seconds = 0, images_per_second = 0;
+  double seconds = 0, images_per_second = 0;  // of the training steps
+  double eval_seconds = 0;                    // of the evaluation after them
   bool best = false;  // this epoch's model was written as the best so far
 };
 

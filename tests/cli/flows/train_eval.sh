@@ -25,7 +25,7 @@ smoke)
   grep '"type":"step"' log.jsonl > steps.jsonl
   [ "$(wc -l < epochs.jsonl)" -eq 2 ] || fail "log.jsonl should hold 2 epoch records"
   [ "$(wc -l < steps.jsonl)" -eq 6 ] || fail "log.jsonl should hold 6 step records (every 2 of 12 steps)"
-  json_keys epochs.jsonl "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds,images_per_s,best" lines
+  json_keys epochs.jsonl "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds,images_per_s,eval_seconds,best" lines
   json_keys steps.jsonl "epoch,step,loss,accuracy,lr,images_per_s" lines
   "$bin/nin-eval" model.h5 --data "$data" --limit 200 --format json > eval.json
   json_keys eval.json "models.0.model,models.0.network,models.0.samples,models.0.top1_accuracy,models.0.topk_accuracy,models.0.mean_loss,models.0.per_class.9.f1,models.0.confusion.9.9"
