@@ -499,6 +499,47 @@ BOOST_AUTO_TEST_CASE(clipped_windows_by_hand) {
   }
 }
 
+// Ties and NaNs, for the unrolled 3×3 and 2×2 windows and the general one (4×4): the gradient goes
+// to the first cell (row-major) holding the maximum, as in Caffe; NaNs never win, so a window of
+// NaNs gives −∞ and routes its gradient to its first cell.
+BOOST_AUTO_TEST_CASE(max_pool_ties_go_to_the_first_cell_and_nans_never_win) {
+  for (const int k : {2, 3, 4}) {
+    BOOST_TEST_CONTEXT("kernel " << k) {
+      const nin::LayerSpec spec = first_layer(
+          {1, k, 2 * k}, R"({"name": "p", "type": "max_pool", "kernel": )" + std::to_string(k) +
+                             R"(, "stride": )" + std::to_string(k) + "}");
+      BOOST_TEST_REQUIRE(spec.output.height == 1);
+      BOOST_TEST_REQUIRE(spec.output.width == 2);
+      nin::MaxPooling pool(spec, 1);
+      // Left window: all 7 (a tie everywhere). Right window: NaN everywhere.
+      Buffer in({1, 1, k, 2 * k}, 7.0f), out({1, 1, 1, 2});
+      for (int h = 0; h < k; ++h)
+        for (int v = k; v < 2 * k; ++v) in.data[static_cast<std::size_t>(h * 2 * k + v)] = kNaN;
+      pool.forward(in.view(), out.view(), Phase::train);
+      BOOST_TEST(out.data[0] == 7.0f);
+      BOOST_TEST(out.data[1] == -std::numeric_limits<float>::infinity());
+      Buffer out_grad({1, 1, 1, 2}, {3.0f, 5.0f}), in_grad({1, 1, k, 2 * k});
+      pool.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
+      std::vector<float> expected(static_cast<std::size_t>(2 * k * k), 0.0f);
+      expected[0] = 3.0f;
+      expected[static_cast<std::size_t>(k)] = 5.0f;
+      BOOST_TEST(in_grad.data == expected, tt::per_element());
+
+      // One finite value among NaNs wins; a later equal value does not.
+      std::fill(in.data.begin(), in.data.end(), kNaN);
+      const auto first = static_cast<std::size_t>((k - 1) * 2 * k);  // last row, column 0
+      const auto later = first + static_cast<std::size_t>(k - 1);    // last row, column k − 1
+      in.data[first] = -2.0f;
+      in.data[later] = -2.0f;
+      pool.forward(in.view(), out.view(), Phase::train);
+      BOOST_TEST(out.data[0] == -2.0f);
+      pool.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
+      BOOST_TEST(in_grad.data[first] == 3.0f);
+      BOOST_TEST(in_grad.data[later] == 0.0f);
+    }
+  }
+}
+
 // Padded average: cells of the padding do not count (5×5, kernel 3, stride 2, pad 1; corner
 // window covers rows 0..1 and columns 0..1 only, so it divides by 4).
 BOOST_AUTO_TEST_CASE(padded_average_divides_by_input_cells) {
