@@ -202,6 +202,22 @@ std::vector<Network::NamedState> Network::state() {
   return all;
 }
 
+void Network::copy_parameters_from(Network& source) {
+  const std::span<const float> values = source.parameter_values();
+  const std::vector<NamedState> from = source.state(), to = state();
+  if (static_cast<std::int64_t>(values.size()) != values_.size() || from.size() != to.size())
+    throw Error("copy_parameters_from: the networks are built from different specs");
+  std::copy(values.begin(), values.end(), values_.data());
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    const StateTensor& s = *from[i].state;
+    if (s.dims != to[i].state->dims)
+      throw Error("copy_parameters_from: state '" + from[i].layer + "/" + s.name + "' differs");
+    std::int64_t count = 1;
+    for (const auto d : s.dims) count *= d;
+    std::copy(s.value, s.value + count, to[i].state->value);
+  }
+}
+
 std::vector<std::uint64_t> Network::random_state() const {
   std::vector<std::uint64_t> passes;
   for (const auto& step : steps_)

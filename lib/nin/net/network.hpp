@@ -76,6 +76,10 @@ class Network {
     return {grads_.data(), static_cast<std::size_t>(grads_.size())};
   }
 
+  // Copies every parameter and state tensor (running statistics) from a network built from the
+  // same spec, e.g. a training network into an inference one.
+  void copy_parameters_from(Network& source);
+
   // Positions of the random streams (one per dropout layer, in order), saved in checkpoints so
   // that a resumed run draws the same masks.
   std::vector<std::uint64_t> random_state() const;

@@ -120,6 +120,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   const std::string eval_split = options.validation > 0 ? "validation" : "test";
 
   Network network(job.spec, options.batch);
+  // Evaluation runs the network as nin-eval runs a saved model (batch norm folded into the
+  // convolutions), so the accuracy that picks the best model is the one users will see.
+  Network evaluator(job.spec, options.batch, NetworkUse::inference);
   Sgd sgd(network, {options.momentum, options.weight_decay, options.nesterov});
   ModelInfo info;
   Checkpoint state;
@@ -237,7 +240,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     }
     const double epoch_seconds = seconds_since(epoch_start);
     const auto eval_start = Clock::now();
-    const EvaluationResult eval = evaluate(network, eval_data, eval_indices, info.normalization, 1);
+    evaluator.copy_parameters_from(network);
+    const EvaluationResult eval =
+        evaluate(evaluator, eval_data, eval_indices, info.normalization, 1);
     const double eval_seconds = seconds_since(eval_start);
     EpochRecord record;
     record.epoch = epoch + 1;
