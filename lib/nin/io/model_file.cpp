@@ -145,6 +145,9 @@ void write_contents(const hdf5::File& file, Network& network, const ModelInfo& i
     hdf5::write_int64_attribute(group, "step", checkpoint->step);
     hdf5::write_int64_attribute(group, "step_in_epoch", checkpoint->step_in_epoch);
     hdf5::write_double_attribute(group, "best_accuracy", checkpoint->best_accuracy);
+    hdf5::write_double_attribute(group, "epoch_loss_sum", checkpoint->epoch_loss_sum);
+    hdf5::write_int64_attribute(group, "epoch_correct", checkpoint->epoch_correct);
+    hdf5::write_int64_attribute(group, "epoch_seen", checkpoint->epoch_seen);
     hdf5::write_uint64_array_attribute(group, "random_state", checkpoint->random_state);
     hdf5::write_string_attribute(group, "options", checkpoint->options_json);
     std::vector<float> velocity = checkpoint->velocity;  // slots point into a mutable buffer
@@ -502,6 +505,11 @@ Checkpoint ModelReader::read_checkpoint(Network& network) const {
   c.step = read_count(group, "step");
   c.step_in_epoch = read_count(group, "step_in_epoch");
   c.best_accuracy = hdf5::read_double_attribute(group, "best_accuracy");
+  if (hdf5::has_attribute(group, "epoch_seen")) {
+    c.epoch_loss_sum = hdf5::read_double_attribute(group, "epoch_loss_sum");
+    c.epoch_correct = read_count(group, "epoch_correct");
+    c.epoch_seen = read_count(group, "epoch_seen");
+  }
   c.random_state = hdf5::read_uint64_array_attribute(group, "random_state");
   const std::size_t streams = network.random_state().size();
   if (c.random_state.size() != streams)

@@ -41,10 +41,14 @@ struct ModelInfo {
 
 // Everything a resumed run needs besides the parameters.
 struct Checkpoint {
-  std::int64_t epoch = 0;                   // completed epochs
-  std::int64_t step = 0;                    // SGD steps taken in all
-  std::int64_t step_in_epoch = 0;           // steps taken in the current (incomplete) epoch
-  double best_accuracy = -1.0;              // best validation accuracy so far (−1: none yet)
+  std::int64_t epoch = 0;          // completed epochs
+  std::int64_t step = 0;           // SGD steps taken in all
+  std::int64_t step_in_epoch = 0;  // steps taken in the current (incomplete) epoch
+  double best_accuracy = -1.0;     // best validation accuracy so far (−1: none yet)
+  // Training loss and accuracy of the current epoch's steps so far, so that a run resumed within
+  // an epoch reports the whole epoch (absent in older checkpoints: read as 0).
+  double epoch_loss_sum = 0.0;
+  std::int64_t epoch_correct = 0, epoch_seen = 0;
   std::vector<std::uint64_t> random_state;  // Network::random_state()
   std::string options_json;                 // the training recipe, to resume with the same one
   std::vector<float> velocity;              // SGD momentum, in Network::parameter_values() order

@@ -155,10 +155,19 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   bool have_checkpoint = job.resume.has_value();
   result.best_accuracy = state.best_accuracy;
   result.epochs_done = state.epoch;
-  const auto save_checkpoint = [&](std::int64_t epoch, std::int64_t step, std::int64_t in_epoch) {
+  // `sums` are the current epoch's loss, hits and images so far (zero at an epoch's end).
+  struct EpochSums {
+    double loss = 0;
+    std::int64_t correct = 0, seen = 0;
+  };
+  const auto save_checkpoint = [&](std::int64_t epoch, std::int64_t step, std::int64_t in_epoch,
+                                   EpochSums sums) {
     state.epoch = epoch;
     state.step = step;
     state.step_in_epoch = in_epoch;
+    state.epoch_loss_sum = sums.loss;
+    state.epoch_correct = sums.correct;
+    state.epoch_seen = sums.seen;
     state.best_accuracy = result.best_accuracy;
     state.random_state = network.random_state();
     state.options_json = options.to_json();
@@ -178,9 +187,12 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     std::vector<std::int64_t> epoch_order = training;
     shuffle(epoch_order, options.seed, kShuffleStream + static_cast<std::uint64_t>(epoch));
     const auto epoch_start = Clock::now();
-    double loss_sum = 0;
-    std::int64_t hits = 0, seen = 0, images_this_epoch = 0;
-    const std::int64_t first_step = epoch == state.epoch ? state.step_in_epoch : 0;
+    const bool resumed_within = epoch == state.epoch && state.step_in_epoch > 0;
+    const std::int64_t first_step = resumed_within ? state.step_in_epoch : 0;
+    double loss_sum = resumed_within ? state.epoch_loss_sum : 0.0;
+    std::int64_t hits = resumed_within ? state.epoch_correct : 0;
+    std::int64_t seen = resumed_within ? state.epoch_seen : 0;
+    std::int64_t images_this_epoch = 0;
     double lr = 0;
     for (std::int64_t s = first_step; s < steps_per_epoch; ++s) {
       const std::int64_t begin = s * options.batch;
@@ -227,14 +239,14 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
       monitor.on_step(record);
 
       if (stop.load() != 0) {
-        save_checkpoint(epoch, step, s + 1);
+        save_checkpoint(epoch, step, s + 1, {loss_sum, hits, seen});
         result.interrupted = true;
         return result;
       }
       if (options.checkpoint_minutes > 0 &&
           seconds_since(last_checkpoint) >= options.checkpoint_minutes * 60.0 &&
           s + 1 < steps_per_epoch) {
-        save_checkpoint(epoch, step, s + 1);
+        save_checkpoint(epoch, step, s + 1, {loss_sum, hits, seen});
         last_checkpoint = Clock::now();
       }
     }
@@ -273,7 +285,7 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     }
     result.epochs_done = epoch + 1;
     result.last_epoch = record;
-    save_checkpoint(epoch + 1, step, 0);
+    save_checkpoint(epoch + 1, step, 0, {});
     last_checkpoint = Clock::now();
     monitor.on_epoch(record);
     if (options.stop_after > 0 && epoch + 1 >= options.stop_after && epoch + 1 < options.epochs)

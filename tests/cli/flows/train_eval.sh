@@ -91,9 +91,14 @@ signal)
   set -e
   [ "$status" -eq 130 ] || fail "expected exit 130 after SIGINT, got $status: $(cat err.txt)"
   grep -q "interrupted by SIGINT" err.txt || fail "no interruption message"
-  "$bin/nin-train" --resume model.ckpt.h5 -o model.h5 -q
-  train --epochs 4 -o straight.h5
+  "$bin/nin-train" --resume model.ckpt.h5 -o model.h5 -q --log resumed.jsonl
+  train --epochs 4 -o straight.h5 --log straight.jsonl
   same_weights straight.ckpt.h5 model.ckpt.h5
+  # The interrupted epoch reports the training loss and accuracy of all its steps.
+  epoch_summary() { grep '"epoch":1,' "$1" | sed -n 's/.*\("train_loss":[^,]*,"train_accuracy":[^,]*\).*/\1/p'; }
+  [ -n "$(epoch_summary straight.jsonl)" ] || fail "straight.jsonl has no epoch 1 record"
+  [ "$(epoch_summary resumed.jsonl)" = "$(epoch_summary straight.jsonl)" ] ||
+    fail "epoch 1 after resuming reports $(epoch_summary resumed.jsonl), straight $(epoch_summary straight.jsonl)"
   ;;
 *) fail "unknown scenario $scenario" ;;
 esac
