@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Black-box flows of nin-train and nin-eval on real Fashion-MNIST images (a few hundred of them):
 #   train_eval.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
-# Scenarios: smoke, resume, threads, crash, signal.
+# Scenarios: smoke, resume, threads, crash, signal, terminal.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -99,6 +99,19 @@ signal)
   [ -n "$(epoch_summary straight.jsonl)" ] || fail "straight.jsonl has no epoch 1 record"
   [ "$(epoch_summary resumed.jsonl)" = "$(epoch_summary straight.jsonl)" ] ||
     fail "epoch 1 after resuming reports $(epoch_summary resumed.jsonl), straight $(epoch_summary straight.jsonl)"
+  ;;
+terminal)
+  # On a terminal (a pseudo-terminal from script(1)) a live bar is redrawn in place; elsewhere only
+  # the per-epoch lines appear.
+  command -v script > /dev/null || { echo "skipped: script(1) is not installed"; exit 77; }
+  command="$(printf '%q ' "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --batch 50 --seed 7 --epochs 1 -o tty.h5)"
+  script -qec "$command" /dev/null > tty.txt < /dev/null
+  grep -q $'\r\033\[Kepoch 1/1 \[#*\.*\] *[0-9]*% *[0-9]* img/s  loss [0-9.]*  acc *[0-9.]*%  ETA' tty.txt ||
+    fail "no live progress bar on a terminal: $(od -c tty.txt | head -5)"
+  grep -q 'epoch 1/1: train loss' tty.txt || fail "no epoch line on a terminal"
+  "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --batch 50 --seed 7 --epochs 1 -o plain.h5 2> plain.txt
+  grep -q $'\r' plain.txt && fail "progress bar drawn on a file: $(od -c plain.txt | head -3)"
+  [ "$(grep -c 'epoch 1/1: train loss' plain.txt)" -eq 1 ] || fail "expected one epoch line: $(cat plain.txt)"
   ;;
 *) fail "unknown scenario $scenario" ;;
 esac
