@@ -71,8 +71,10 @@ OnnxPooling onnx_pooling_for(const Window2d& window, std::int64_t height, std::i
   p.ceil_mode = plain_ceil_output_size(height, w.kernel_h, w.stride_h, w.pad_h) == out_h &&
                 plain_ceil_output_size(width, w.kernel_w, w.stride_w, w.pad_w) == out_w;
   if (!p.ceil_mode) {
-    // Floor mode with just enough end padding for the last window: (out − 1)·stride + kernel
-    // cells from the first window's start.
+    // ceil_mode holds for both axes. On an axis where plain ceil rounding gives one window more
+    // than nin, that window would start in the padding and floor rounding gives nin's count; on
+    // the other axis the end padding is extended to reach the last window, (out − 1)·stride +
+    // kernel cells from the first window's start. The extension stays below the kernel.
     p.pad_bottom = std::max(w.pad_h, (out_h - 1) * w.stride_h + w.kernel_h - height - w.pad_h);
     p.pad_right = std::max(w.pad_w, (out_w - 1) * w.stride_w + w.kernel_w - width - w.pad_w);
   }

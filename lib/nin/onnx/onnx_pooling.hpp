@@ -9,8 +9,9 @@
 // opset-19 documents) drops a last window that would start in the end padding, as PyTorch and
 // ONNX Runtime do and as nin does; older runtimes (OpenCV 4.6, ONNX 1.12's shape inference) do
 // not, or only when padded. Export therefore writes ceil_mode=1 only where every reading gives
-// nin's count, and otherwise floor mode with the end padding extended to reach it — exact either
-// way. Import accepts any attributes whose windows are nin's and refuses the rest.
+// nin's count on both axes, and otherwise floor mode, with the end padding extended on an axis
+// that needs the extra window — exact either way. Import accepts any attributes whose windows are
+// nin's (asymmetric pads included) and refuses the rest.
 
 #include <cstdint>
 #include <string>
