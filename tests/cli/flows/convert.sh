@@ -98,6 +98,13 @@ onnx-input)
   "$bin/nin-eval" m.h5 --data "$data" --limit 100 --format csv | sed 's/^m.h5,//' > h5.csv
   "$bin/nin-eval" m.onnx --data "$data" --limit 100 --format csv | sed 's/^m.onnx,//' > onnx.csv
   cmp -s h5.csv onnx.csv || fail "nin-eval evaluates m.h5 and m.onnx differently"
+  # A final Softmax is left out on import, with a note on stderr.
+  convert m.h5 -o softmax.onnx --softmax
+  "$bin/nin-convert" softmax.onnx -o from-softmax.h5 2> note.txt
+  [ "$(wc -l < note.txt)" -eq 1 ] &&
+    grep -q "^nin-convert: 'softmax.onnx': note: Softmax 'output/softmax' at the end is left out" note.txt ||
+    fail "expected one note about the Softmax: $(cat note.txt)"
+  h5diff m.h5 from-softmax.h5 /layers /layers || fail "the weights changed on the way"
   ;;
 python-checker)
   need_python
