@@ -1,15 +1,46 @@
 #pragma once
-// How tools name networks and models on the command line.
+// How tools name networks and models on the command line: presets, spec files and model files in
+// either format (nin's HDF5 models and ONNX models, imported in memory).
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "nin/io/model_file.hpp"
+#include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace nin::cli {
 
-// A preset name, a spec file (*.json) or a model file (*.h5: its spec).
+enum class ModelFormat { hdf5, onnx };
+
+// The format a path names by its extension (.h5 or .hdf5, .onnx), if any.
+std::optional<ModelFormat> model_format_of(const std::filesystem::path& path);
+
+// A preset name, a spec file (*.json) or a model file (*.h5, *.onnx: its spec).
 NetworkSpec load_network_any(const std::string& name_or_path);
+
+// A model file of either format with its parameters read.
+struct LoadedModel {
+  ModelFormat format = ModelFormat::hdf5;
+  ModelInfo info;
+  std::unique_ptr<Network> network;      // built from the model's spec; network->spec() is the spec
+  bool has_checkpoint = false;           // the file is a checkpoint (read only when asked for)
+  std::optional<Checkpoint> checkpoint;  // read when asked for
+  std::vector<std::string> notes;        // what an ONNX import left out or assumed
+};
+
+// Loads `path` (ONNX when it ends in .onnx, else nin's HDF5 format) into a network built for
+// `max_batch` images and `use`; with `with_checkpoint`, also the checkpoint of a checkpoint file.
+LoadedModel load_model(const std::filesystem::path& path, std::int64_t max_batch, NetworkUse use,
+                       bool with_checkpoint = false);
+
+// Prints each note as "TOOL: 'PATH': note: ..." on stderr.
+void print_notes(std::string_view tool, const std::filesystem::path& path,
+                 const std::vector<std::string>& notes);
 
 // The default checkpoint path for a model path: model.h5 -> model.ckpt.h5.
 std::filesystem::path checkpoint_path_for(const std::filesystem::path& model);

@@ -4,20 +4,21 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/model_loading.hpp"
 #include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
-#include "nin/io/model_file.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-eval", "MODEL.h5... --data PATH [options]",
-      "Evaluates each model on a split of the data set at PATH (an IDX, CIFAR-10 or CIFAR-100\n"
-      "directory, or an HDF5 file): one summary row per model; --confusion adds per-class\n"
-      "precision/recall/F1 and the confusion matrix; --predictions prints one line per sample."};
+      "nin-eval", "MODEL... --data PATH [options]",
+      "Evaluates each model (MODEL.h5 or MODEL.onnx) on a split of the data set at PATH (an IDX,\n"
+      "CIFAR-10 or CIFAR-100 directory, or an HDF5 file): one summary row per model; --confusion\n"
+      "adds per-class precision/recall/F1 and the confusion matrix; --predictions prints one line\n"
+      "per sample (with every logit in --format json)."};
   return nin::cli::run(info.name, [&]() -> int {
     std::vector<std::string> models;
     std::string data = nin::kDefaultDataPath, split, format, labels;
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("model", po::value(&models)->multitoken(), "model files (positional)")
+        ("model", po::value(&models)->multitoken(), "model files, .h5 or .onnx (positional)")
         ("data", po::value(&data)->default_value(data), "data set: IDX/CIFAR directory or HDF5 file")
         ("split", po::value(&split)->default_value("test"), "test or train")
         ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
         ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
         ("top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy")
         ("confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")
-        ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr)")
+        ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr; json adds the logits)")
         ("batch", po::value(&batch)->default_value(256), "images per forward pass")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
     // clang-format on
@@ -64,19 +65,19 @@ int main(int argc, char** argv) {
     std::optional<nin::eval_tool::PredictionWriter> writer;
     if (predictions) writer.emplace(std::cout, out_format);
     for (const auto& path : models) {
-      const nin::ModelReader reader(path);
-      nin::Network network(reader.spec(),
-                           std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
-                           nin::NetworkUse::inference);
-      reader.read_parameters(network);
+      const nin::cli::LoadedModel loaded = nin::cli::load_model(
+          path, std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
+          nin::NetworkUse::inference);
+      nin::cli::print_notes(info.name, path, loaded.notes);
+      const nin::NetworkSpec& spec = loaded.network->spec();
       nin::eval_tool::ModelResult model;
       model.path = path;
-      model.network = reader.spec().name.empty() ? "-" : reader.spec().name;
-      model.class_names =
-          reader.spec().class_names.empty() ? dataset.class_names : reader.spec().class_names;
+      model.network = spec.name.empty() ? "-" : spec.name;
+      model.class_names = spec.class_names.empty() ? dataset.class_names : spec.class_names;
       std::function<void(const nin::Prediction&)> sink;
       if (writer) sink = [&](const nin::Prediction& p) { writer->write(path, p); };
-      model.result = nin::evaluate(network, dataset, {}, reader.info().normalization, top_k, sink);
+      model.result =
+          nin::evaluate(*loaded.network, dataset, {}, loaded.info.normalization, top_k, sink);
       results.push_back(std::move(model));
     }
     if (predictions) {

@@ -157,7 +157,8 @@ void PredictionWriter::write(const std::string& model, const Prediction& p) {
                                 {"predicted", p.top.front()},
                                 {"confidence", p.probabilities.front()},
                                 {"top_k", p.top},
-                                {"probabilities", p.probabilities}};
+                                {"probabilities", p.probabilities},
+                                {"logits", p.logits}};
     out_ << j.dump() << '\n';
     return;
   }

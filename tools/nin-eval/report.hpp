@@ -21,7 +21,8 @@ struct ModelResult {
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
                    bool details);
 
-// One line per sample; csv/tsv with a header row, or JSON lines.
+// One line per sample; csv/tsv with a header row, or JSON lines (which add every logit, written
+// exactly: each number reads back as the same float32).
 class PredictionWriter {
  public:
   PredictionWriter(std::ostream& out, cli::Format format);

@@ -9,6 +9,7 @@
 #include "nin-train/monitor.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
 
 namespace {

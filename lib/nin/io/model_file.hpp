@@ -55,18 +55,10 @@ struct Checkpoint {
 };
 
 // Writes `network`'s parameters and state (running statistics), its spec, `info` and, when given,
-// the checkpoint. Writes path + ".tmp-<pid>" and renames it over `path` only when complete.
+// the checkpoint, atomically (nin/io/atomic_file.hpp).
 // Throws IoError naming the path when it cannot be written.
 void save_model(const std::filesystem::path& path, Network& network, const ModelInfo& info,
                 const Checkpoint* checkpoint = nullptr);
-
-// Throws IoError naming `path` when a model could not be written there (no such directory, a
-// directory in the way, no write permission), so that a long run fails before it starts.
-void check_output_path(const std::filesystem::path& path);
-
-// Removes leftovers "<path>.tmp-<pid>" of saves whose process died mid-write (kill -9, power cut).
-// Temporaries of live processes are left alone.
-void remove_stale_temporaries(const std::filesystem::path& path);
 
 class ModelReader {
  public:

@@ -109,6 +109,7 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
         p.index = chunk[static_cast<std::size_t>(i)];
         p.label = label;
         p.top.assign(order.begin(), order.begin() + result.top_k);
+        p.logits.assign(row, row + spec.classes);
         for (const auto k : p.top)
           p.probabilities.push_back(
               static_cast<float>(probability[static_cast<std::size_t>(k)] / denominator));

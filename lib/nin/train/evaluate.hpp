@@ -43,6 +43,7 @@ struct Prediction {
   std::int32_t label = 0;
   std::vector<std::int32_t> top;     // best classes, most probable first (top_k of them)
   std::vector<float> probabilities;  // softmax probability of each of `top`
+  std::vector<float> logits;         // the network's score of every class, before the softmax
 };
 
 // Runs `network` (eval phase) over the images at `indices` (all when empty) in batches of

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Bad input to nin-convert: each case must fail with one line on stderr naming the problem, a
+# non-zero exit, nothing on stdout, and no output file written or damaged.
+#   convert_bad_input.sh CASE BIN_DIR WORK_DIR SOURCE_DIR ONNX_FIXTURE
+set -euo pipefail
+case_name=$1 bin=$2 work=$3 source=$4 fixture=$5
+spec=$source/tests/cli/specs/tiny-fashion.json
+fail() { echo "FAIL: $*" >&2; exit 1; }
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+echo "the previous model" > out.h5
+cp out.h5 sentinel
+
+# expect EXIT REGEX COMMAND...: the command must exit EXIT with exactly one stderr line matching
+# REGEX, print nothing on stdout, leave out.h5 as it was and write no out.onnx.
+expect() {
+  local want=$1 regex=$2; shift 2
+  set +e
+  "$@" > stdout.txt 2> stderr.txt
+  local status=$?
+  set -e
+  [ "$status" -eq "$want" ] || fail "exit $status, expected $want: $(cat stderr.txt)"
+  [ "$(wc -l < stderr.txt)" -eq 1 ] || fail "stderr is not one line: $(cat stderr.txt)"
+  grep -Eq "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' does not match '$regex'"
+  [ ! -s stdout.txt ] || fail "stdout not empty: $(head -c 200 stdout.txt)"
+  cmp -s out.h5 sentinel || fail "out.h5 was changed"
+  [ ! -e out.onnx ] || fail "out.onnx was written"
+  ls ./*.tmp-* > /dev/null 2>&1 && fail "temporary file left behind" || true
+  echo "ok: $(cat stderr.txt)"
+}
+convert() { "$bin/nin-convert" "$@"; }
+good() { "$fixture" export "$spec" good.onnx; }
+broken() { good && "$fixture" break "$1" good.onnx broken.onnx; }
+
+case $case_name in
+not-onnx)
+  echo "this is a text file" > text.onnx
+  expect 1 "^nin-convert: error: '.*text.onnx': not an ONNX model" convert text.onnx -o out.h5 ;;
+truncated)
+  good
+  head -c 1000 good.onnx > truncated.onnx
+  expect 1 "^nin-convert: error: '.*truncated.onnx': truncated or damaged ONNX model" \
+    convert truncated.onnx -o out.h5 ;;
+unsupported-op)
+  broken unsupported-op
+  expect 1 "^nin-convert: error: '.*broken.onnx': LRN 'conv1_relu': unsupported op. nin maps Conv, Relu" \
+    convert broken.onnx -o out.h5 ;;
+conv-group)
+  broken conv-group
+  expect 1 "^nin-convert: error: '.*broken.onnx': Conv 'conv2': group 2 \(a grouped convolution\) is not supported" \
+    convert broken.onnx -o out.h5 ;;
+conv-dilation)
+  broken conv-dilation
+  expect 1 "^nin-convert: error: '.*broken.onnx': Conv 'conv1': dilations \[2,2\] are not supported" \
+    convert broken.onnx -o out.h5 ;;
+two-inputs)
+  broken two-inputs
+  expect 1 "^nin-convert: error: '.*broken.onnx': the graph has 2 inputs \('input', 'second_input'\)" \
+    convert broken.onnx -o out.h5 ;;
+weight-shape)
+  broken weight-shape
+  expect 1 "^nin-convert: error: '.*broken.onnx': Conv 'conv2': weight 'conv2/weight' is \[10,9,3,3\], but the input has 8 channels \(expected \[10,8,3,3\]\)" \
+    convert broken.onnx -o out.h5 ;;
+eval-unsupported-op)
+  broken unsupported-op
+  expect 1 "^nin-eval: error: '.*broken.onnx': LRN 'conv1_relu': unsupported op" \
+    "$bin/nin-eval" broken.onnx --limit 10 ;;
+class-count)
+  good
+  printf 'a\nb\nc\n' > names.txt
+  expect 1 "^nin-convert: error: '.*names.txt': 3 class names, the model has 10 classes$" \
+    convert good.onnx -o out.h5 --rename-classes names.txt ;;
+unknown-extension)
+  good
+  expect 2 "^nin-convert: error: output '.*out.bin': the file name must end in .h5, .hdf5 \(nin model\) or .onnx" \
+    convert good.onnx -o out.bin ;;
+softmax-to-hdf5)
+  good
+  expect 2 "^nin-convert: error: --softmax applies to ONNX output" convert good.onnx -o out.h5 --softmax ;;
+strip-onnx)
+  good
+  expect 2 "^nin-convert: error: --strip turns a checkpoint into a model. '.*good.onnx' is an ONNX model" \
+    convert good.onnx -o out.h5 --strip ;;
+missing-output)
+  good
+  expect 2 "^nin-convert: error: .*'--output' is required" convert good.onnx ;;
+missing-directory)
+  good
+  expect 1 "^nin-convert: error: '.*no-such-dir/out.h5': cannot create: no such directory" \
+    convert good.onnx -o "$work/no-such-dir/out.h5" ;;
+*) fail "unknown case $case_name" ;;
+esac

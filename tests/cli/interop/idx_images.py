@@ -1,0 +1,20 @@
+"""Reads images from an IDX file (gzip or raw) into a float32 array [N, C=1, H, W] of raw pixel
+values (0..255), the values nin's readers give a network before its normalisation."""
+import gzip
+import os
+
+import numpy as np
+
+
+def read_idx_images(directory, count, split="t10k"):
+    base = os.path.join(directory, f"{split}-images-idx3-ubyte")
+    path = base + ".gz" if os.path.exists(base + ".gz") else base
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        header = np.frombuffer(f.read(16), dtype=">u4")
+        if header[0] != 2051:
+            raise ValueError(f"{path}: not an IDX image file")
+        n, rows, cols = (int(v) for v in header[1:])
+        count = min(count, n)
+        pixels = np.frombuffer(f.read(count * rows * cols), dtype=np.uint8)
+    return pixels.reshape(count, 1, rows, cols).astype(np.float32)

@@ -1,0 +1,122 @@
+#include "nin-convert/conversion.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <utility>
+
+#include "nin/core/error.hpp"
+#include "nin/core/text_file.hpp"
+#include "nin/io/atomic_file.hpp"
+#include "nin/io/model_file.hpp"
+
+namespace nin::convert_tool {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string quoted(const fs::path& path) {
+  return "'" + path.string() + "'";
+}
+
+cli::ModelFormat format_of(const fs::path& path, const char* role) {
+  const auto format = cli::model_format_of(path);
+  if (!format)
+    throw UsageError(std::string(role) + " " + quoted(path) +
+                     ": the file name must end in .h5, .hdf5 (nin model) or .onnx (ONNX model)");
+  return *format;
+}
+
+// The same network with other class names: a new network (its spec is fixed when it is built)
+// holding the same parameters and state.
+std::unique_ptr<Network> with_class_names(Network& network, std::vector<std::string> names) {
+  NetworkSpec spec = network.spec();
+  spec.class_names = std::move(names);
+  auto renamed = std::make_unique<Network>(spec, network.max_batch(), network.use());
+  const auto from = network.parameter_values();
+  std::copy(from.begin(), from.end(), renamed->parameter_values().begin());
+  const auto old_state = network.state();
+  const auto new_state = renamed->state();
+  for (std::size_t i = 0; i < old_state.size(); ++i) {
+    std::int64_t size = 1;
+    for (const auto d : old_state[i].state->dims) size *= d;
+    std::copy_n(old_state[i].state->value, size, new_state[i].state->value);
+  }
+  return renamed;
+}
+
+std::string names_list(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> read_class_names(const fs::path& path, std::int64_t classes) {
+  const std::string text = read_text_file(path, 1u << 20);
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty())
+      throw FormatError(quoted(path) + ": line " + std::to_string(names.size() + 1) +
+                        " is empty, expected one class name per line");
+    names.push_back(std::move(line));
+    start = end + 1;
+  }
+  if (static_cast<std::int64_t>(names.size()) != classes)
+    throw FormatError(quoted(path) + ": " + std::to_string(names.size()) +
+                      " class names, the model has " + std::to_string(classes) + " classes");
+  return names;
+}
+
+Conversion prepare_conversion(const ConversionOptions& options) {
+  Conversion c;
+  c.options = options;
+  c.input_format = format_of(options.input, "input");
+  c.output_format = format_of(options.output, "output");
+  const bool onnx_out = c.output_format == cli::ModelFormat::onnx;
+  if (options.softmax && !onnx_out)
+    throw UsageError("--softmax applies to ONNX output; " + quoted(options.output) +
+                     " is a nin model");
+  if (options.strip && c.input_format == cli::ModelFormat::onnx)
+    throw UsageError("--strip turns a checkpoint into a model; " + quoted(options.input) +
+                     " is an ONNX model, which holds no checkpoint");
+
+  // A training network (of batch 1) has every layer a checkpoint refers to (dropout streams).
+  const bool keep_checkpoint = c.output_format == cli::ModelFormat::hdf5 && !options.strip;
+  c.model = cli::load_model(options.input, 1, NetworkUse::training, keep_checkpoint);
+
+  if (options.class_names_file)
+    c.model.network = with_class_names(
+        *c.model.network,
+        read_class_names(*options.class_names_file, c.model.network->spec().classes));
+
+  if (c.model.has_checkpoint && !keep_checkpoint)
+    c.left_out.push_back("the checkpoint (optimiser state and training position)");
+  if (onnx_out) {
+    c.onnx = export_onnx(*c.model.network, c.model.info, {options.softmax});
+    if (!c.onnx->dropped.empty())
+      c.left_out.push_back("dropout layers " + names_list(c.onnx->dropped) +
+                           " (the identity at inference; kept in the spec in the metadata)");
+  }
+  return c;
+}
+
+void write_conversion(Conversion& c) {
+  const fs::path& output = c.options.output;
+  remove_stale_temporaries(output);
+  if (c.onnx) {
+    const auto* bytes = reinterpret_cast<const std::byte*>(c.onnx->bytes.data());
+    write_file_atomically(output, std::span<const std::byte>(bytes, c.onnx->bytes.size()));
+    return;
+  }
+  save_model(output, *c.model.network, c.model.info,
+             c.model.checkpoint ? &*c.model.checkpoint : nullptr);
+}
+
+}  // namespace nin::convert_tool

@@ -1,0 +1,43 @@
+#pragma once
+// nin-convert's conversions between nin's HDF5 models and ONNX: the direction comes from the file
+// names; everything to be written is prepared in memory first (so a dry run can describe it and a
+// failure leaves nothing behind), then written atomically.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/model_loading.hpp"
+#include "nin/onnx/onnx_export.hpp"
+
+namespace nin::convert_tool {
+
+struct ConversionOptions {
+  std::filesystem::path input, output;
+  bool softmax = false;  // ONNX output ends with Softmax
+  bool strip = false;    // HDF5 output leaves out the checkpoint
+  std::optional<std::filesystem::path> class_names_file;
+};
+
+struct Conversion {
+  ConversionOptions options;
+  cli::ModelFormat input_format = cli::ModelFormat::hdf5;
+  cli::ModelFormat output_format = cli::ModelFormat::hdf5;
+  cli::LoadedModel model;  // with the class names of --rename-classes; the checkpoint when kept
+  std::optional<OnnxExport> onnx;     // the ONNX output, built and checked
+  std::vector<std::string> left_out;  // what the output does not keep, one phrase each
+};
+
+// Checks the options against the file names (UsageError), reads the input and prepares the output.
+Conversion prepare_conversion(const ConversionOptions& options);
+
+// Writes the prepared output to options.output, atomically.
+void write_conversion(Conversion& conversion);
+
+// One class name per line (a final newline is optional, "\r\n" is accepted); throws FormatError
+// naming the file when the count is not `classes` or a name is empty.
+std::vector<std::string> read_class_names(const std::filesystem::path& path, std::int64_t classes);
+
+}  // namespace nin::convert_tool
