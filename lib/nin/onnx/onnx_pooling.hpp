@@ -5,10 +5,9 @@
 // an average divides by the input cells inside the window.
 //
 // ONNX MaxPool and AveragePool (count_include_pad=0) compute the same values for the same windows,
-// so the only question is the number of windows. In ceil mode the ONNX specification (since
-// onnx/onnx#5741) drops a last window that would start in the end padding, as PyTorch, recent ONNX
-// Runtime and nin do; older readers (ONNX 1.12's shape inference, older ONNX Runtime, OpenCV 4.6
-// when unpadded) do not. Export therefore writes ceil_mode=1 only where every reading gives
+// so the only question is the number of windows. In ceil mode the current ONNX specification
+// drops a last window that would start in the end padding, as PyTorch and nin do; older readers
+// (ONNX 1.12's shape inference, OpenCV 4.6 when unpadded) do not. Export therefore writes ceil_mode=1 only where every reading gives
 // nin's count on both axes, and otherwise floor mode, with the end padding extended on an axis
 // that needs the extra window — exact either way. Import accepts any attributes whose windows are
 // nin's (asymmetric pads included) and refuses the rest.
