@@ -33,15 +33,7 @@ std::unique_ptr<Network> with_class_names(Network& network, std::vector<std::str
   NetworkSpec spec = network.spec();
   spec.class_names = std::move(names);
   auto renamed = std::make_unique<Network>(spec, network.max_batch(), network.use());
-  const auto from = network.parameter_values();
-  std::copy(from.begin(), from.end(), renamed->parameter_values().begin());
-  const auto old_state = network.state();
-  const auto new_state = renamed->state();
-  for (std::size_t i = 0; i < old_state.size(); ++i) {
-    std::int64_t size = 1;
-    for (const auto d : old_state[i].state->dims) size *= d;
-    std::copy_n(old_state[i].state->value, size, new_state[i].state->value);
-  }
+  renamed->copy_parameters_from(network);
   return renamed;
 }
 

@@ -27,9 +27,7 @@ std::int64_t stored_values(Network& network, std::int64_t* tensors) {
     ++*tensors;
   }
   for (const auto& s : network.state()) {
-    std::int64_t size = 1;
-    for (const auto d : s.state->dims) size *= d;
-    values += size;
+    values += s.state->size();
     ++*tensors;
   }
   return values;

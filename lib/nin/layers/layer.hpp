@@ -42,6 +42,11 @@ struct StateTensor {
   std::string name;
   std::vector<std::int64_t> dims;
   float* value = nullptr;
+  std::int64_t size() const {
+    std::int64_t n = 1;
+    for (auto d : dims) n *= d;
+    return n;
+  }
 };
 
 class Layer {

@@ -212,9 +212,7 @@ void Network::copy_parameters_from(Network& source) {
     const StateTensor& s = *from[i].state;
     if (s.dims != to[i].state->dims)
       throw Error("copy_parameters_from: state '" + from[i].layer + "/" + s.name + "' differs");
-    std::int64_t count = 1;
-    for (const auto d : s.dims) count *= d;
-    std::copy(s.value, s.value + count, to[i].state->value);
+    std::copy(s.value, s.value + s.size(), to[i].state->value);
   }
 }
 

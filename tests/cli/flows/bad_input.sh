@@ -6,26 +6,8 @@ set -euo pipefail
 case_name=$1 bin=$2 work=$3 source=$4 fixture=$5
 fashion=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
 tiny=$source/tests/cli/specs/tiny-fashion.json
-fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-echo "the previous model" > out.h5
-cp out.h5 sentinel
-
-# expect EXIT REGEX COMMAND...: the command must exit EXIT with exactly one stderr line matching
-# REGEX, print nothing on stdout, and leave out.h5 as it was.
-expect() {
-  local want=$1 regex=$2; shift 2
-  set +e
-  "$@" > stdout.txt 2> stderr.txt
-  local status=$?
-  set -e
-  [ "$status" -eq "$want" ] || fail "exit $status, expected $want: $(cat stderr.txt)"
-  [ "$(wc -l < stderr.txt)" -eq 1 ] || fail "stderr is not one line: $(cat stderr.txt)"
-  grep -Eq "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' does not match '$regex'"
-  [ ! -s stdout.txt ] || fail "stdout not empty: $(head -c 200 stdout.txt)"
-  cmp -s out.h5 sentinel || fail "out.h5 was changed"
-  ls out.h5.tmp-* > /dev/null 2>&1 && fail "temporary file left behind" || true
-}
+. "$source/tests/cli/flows/expect.sh"
 train() { "$bin/nin-train" -q --epochs 1 --batch 50 --limit 100 -o out.h5 "$@"; }
 idx_header() {  # magic count [rows cols] as big-endian 32-bit words
   for word in "$@"; do printf "\\x$(printf %02x $((word >> 24 & 255)))\\x$(printf %02x $((word >> 16 & 255)))\\x$(printf %02x $((word >> 8 & 255)))\\x$(printf %02x $((word & 255)))"; done

@@ -5,28 +5,8 @@
 set -euo pipefail
 case_name=$1 bin=$2 work=$3 source=$4 fixture=$5
 spec=$source/tests/cli/specs/tiny-fashion.json
-fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-echo "the previous model" > out.h5
-cp out.h5 sentinel
-
-# expect EXIT REGEX COMMAND...: the command must exit EXIT with exactly one stderr line matching
-# REGEX, print nothing on stdout, leave out.h5 as it was and write no out.onnx.
-expect() {
-  local want=$1 regex=$2; shift 2
-  set +e
-  "$@" > stdout.txt 2> stderr.txt
-  local status=$?
-  set -e
-  [ "$status" -eq "$want" ] || fail "exit $status, expected $want: $(cat stderr.txt)"
-  [ "$(wc -l < stderr.txt)" -eq 1 ] || fail "stderr is not one line: $(cat stderr.txt)"
-  grep -Eq "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' does not match '$regex'"
-  [ ! -s stdout.txt ] || fail "stdout not empty: $(head -c 200 stdout.txt)"
-  cmp -s out.h5 sentinel || fail "out.h5 was changed"
-  [ ! -e out.onnx ] || fail "out.onnx was written"
-  ls ./*.tmp-* > /dev/null 2>&1 && fail "temporary file left behind" || true
-  echo "ok: $(cat stderr.txt)"
-}
+. "$source/tests/cli/flows/expect.sh"
 convert() { "$bin/nin-convert" "$@"; }
 good() { "$fixture" export "$spec" good.onnx; }
 broken() { good && "$fixture" break "$1" good.onnx broken.onnx; }
