@@ -112,12 +112,7 @@ std::unique_ptr<Network> trained_network(const std::string& name, std::uint64_t 
     const auto v = nin::test::random_reals(p.parameter->size(), ++stream, -2.0f, 2.0f);
     std::copy(v.begin(), v.end(), p.parameter->value);
   }
-  for (const auto& s : network->state()) {
-    const std::int64_t size = s.state->size();
-    const bool variance = s.state->name == "running_var";
-    const auto v = nin::test::random_reals(size, ++stream, variance ? 0.01f : -3.0f, 3.0f);
-    std::copy(v.begin(), v.end(), s.state->value);
-  }
+  nin::test::randomize_state(*network, stream);
   return network;
 }
 

@@ -272,12 +272,7 @@ std::unique_ptr<Network> random_network(const char* json, std::uint64_t seed) {
     const auto v = nin::test::random_reals(p.parameter->size(), ++stream, -1.5f, 1.5f);
     std::copy(v.begin(), v.end(), p.parameter->value);
   }
-  for (const auto& s : network->state()) {
-    const std::int64_t size = s.state->size();
-    const bool variance = s.state->name == "running_var";
-    const auto v = nin::test::random_reals(size, ++stream, variance ? 0.01f : -3.0f, 3.0f);
-    std::copy(v.begin(), v.end(), s.state->value);
-  }
+  nin::test::randomize_state(*network, stream);
   return network;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nin/core/random.hpp"
+#include "nin/net/network.hpp"
 
 namespace nin::test {
 
@@ -151,6 +152,16 @@ inline double weighted_sum(const float* out, const std::vector<float>& weights) 
   for (std::size_t i = 0; i < weights.size(); ++i)
     s += static_cast<double>(out[i]) * static_cast<double>(weights[i]);
   return s;
+}
+
+// Running statistics drawn at random (variances positive), streams counted up from `stream`, so
+// that nothing round-trips by accident as a default value.
+inline void randomize_state(nin::Network& network, std::uint64_t& stream) {
+  for (const auto& s : network.state()) {
+    const bool variance = s.state->name == "running_var";
+    const auto v = random_reals(s.state->size(), ++stream, variance ? 0.01f : -3.0f, 3.0f);
+    std::copy(v.begin(), v.end(), s.state->value);
+  }
 }
 
 }  // namespace nin::test
