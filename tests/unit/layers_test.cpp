@@ -414,6 +414,66 @@ std::vector<PoolCase> pool_cases() {
        R"("kernel": 3, "stride": [1, 2], "pad": [1, 0])",
        {2, 4, 3},
        3},
+
+      // Floor mode ("ceil_mode": false): floor((in + 2·pad − kernel)/stride) + 1 windows, all
+      // inside the padded input. PyTorch's default 3/2 on 28: (28 − 3)/2 + 1 = 13 (ceil mode: 14).
+      {"max_28x28_k3_s2_floor",
+       P::max,
+       {2, 28, 28},
+       R"("kernel": 3, "stride": 2, "ceil_mode": false)",
+       {2, 13, 13},
+       2},
+      // The same on 8 (small values keep the float finite differences of an average accurate):
+      // (8 − 3)/2 + 1 = 3 windows, the last row and column in none (ceil mode: 4, the last
+      // clipped).
+      {"avg_8x8_k3_s2_floor",
+       P::average,
+       {2, 8, 8},
+       R"("kernel": 3, "stride": 2, "ceil_mode": false)",
+       {2, 3, 3},
+       2},
+      // (7 − 2)/2 + 1 = 3: the last row and column are left out (ceil mode: 4, the last clipped).
+      {"max_7x7_k2_s2_floor",
+       P::max,
+       {1, 7, 7},
+       R"("kernel": 2, "stride": 2, "ceil_mode": false)",
+       {1, 3, 3},
+       3},
+      // Padded: (6 + 2 − 3)/2 + 1 = 3 windows starting at −1, 1, 3, the first clipped to rows 0..1
+      // (ceil mode: 4, the last starting at 5 and clipped to one row).
+      {"max_6x6_k3_s2_pad1_floor",
+       P::max,
+       {2, 6, 6},
+       R"("kernel": 3, "stride": 2, "pad": 1, "ceil_mode": false)",
+       {2, 3, 3},
+       2},
+      {"avg_6x6_k3_s2_pad1_floor",
+       P::average,
+       {2, 6, 6},
+       R"("kernel": 3, "stride": 2, "pad": 1, "ceil_mode": false)",
+       {2, 3, 3},
+       2},
+      // Padding reached at both ends: (5 + 2 − 3)/1 + 1 = 5 windows, the first and last clipped.
+      {"avg_5x5_k3_s1_pad1_floor",
+       P::average,
+       {1, 5, 5},
+       R"("kernel": 3, "stride": 1, "pad": 1, "ceil_mode": false)",
+       {1, 5, 5},
+       2},
+      // Non-square input, kernel, stride and pad: H (10 + 2 − 3)/2 + 1 = 5 (ceil mode: 6),
+      // W (13 − 2)/3 + 1 = 4 (ceil mode: 5); the last two columns are in no window.
+      {"max_10x13_k3x2_s2x3_pad1x0_floor",
+       P::max,
+       {3, 10, 13},
+       R"("kernel": [3, 2], "stride": [2, 3], "pad": [1, 0], "ceil_mode": false)",
+       {3, 5, 4},
+       2},
+      {"avg_10x13_k3x2_s2x3_pad1x0_floor",
+       P::average,
+       {3, 10, 13},
+       R"("kernel": [3, 2], "stride": [2, 3], "pad": [1, 0], "ceil_mode": false)",
+       {3, 5, 4},
+       2},
   };
 }
 
@@ -433,9 +493,9 @@ BOOST_DATA_TEST_CASE(matches_reference_and_finite_differences, bdata::make(pool_
   BOOST_TEST_REQUIRE(spec.output.height == c.expected_output.height);
   BOOST_TEST_REQUIRE(spec.output.width == c.expected_output.width);
   BOOST_TEST(ref::pooling_size(c.input.height, spec.window.kernel_h, spec.window.stride_h,
-                               spec.window.pad_h) == c.expected_output.height);
+                               spec.window.pad_h, spec.ceil_mode) == c.expected_output.height);
   BOOST_TEST(ref::pooling_size(c.input.width, spec.window.kernel_w, spec.window.stride_w,
-                               spec.window.pad_w) == c.expected_output.width);
+                               spec.window.pad_w, spec.ceil_mode) == c.expected_output.width);
 
   const auto layer = make_pool(spec, c.kind, c.batch + 1);
   const ref::Dims in_dims = dims_of(c.input, c.batch), out_dims = dims_of(spec.output, c.batch);
@@ -444,7 +504,8 @@ BOOST_DATA_TEST_CASE(matches_reference_and_finite_differences, bdata::make(pool_
   for (auto& v : in.data) v -= static_cast<float>(in_dims.size() / 2);  // negatives too
   Buffer out(out_dims);
   layer->forward(in.view(), out.view(), Phase::train);
-  const ref::Tensor4 expected = ref::pooling_forward(in.tensor(), spec.window, c.kind);
+  const ref::Tensor4 expected =
+      ref::pooling_forward(in.tensor(), spec.window, c.kind, spec.ceil_mode);
   BOOST_TEST_REQUIRE(expected.dims == out_dims);
   // Sums of integers are exact and the one division is correctly rounded in both.
   BOOST_TEST(out.data == to_float(expected.values), tt::per_element());

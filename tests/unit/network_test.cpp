@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(forward_matches_reference_chain) {
   ref::Tensor4 t =
       ref::convolution_forward(to_cnhw(x, spec.input, n), values_of(*params[0].parameter),
                                values_of(*params[1].parameter), 4, conv1.window, true);
-  t = ref::pooling_forward(t, pool1.window, ref::Pool::max);
+  t = ref::pooling_forward(t, pool1.window, ref::Pool::max, pool1.ceil_mode);
   t = ref::batch_norm_train(t, values_of(*params[2].parameter), values_of(*params[3].parameter),
                             bn1.bn_eps, false)
           .out;

@@ -87,8 +87,8 @@ std::vector<float> reference_pool(const std::vector<float>& x, const OnnxAxis& h
   return y;
 }
 
-nin::LayerSpec pooling_layer(bool average, const nin::Window2d& w, std::int64_t height,
-                             std::int64_t width) {
+nin::LayerSpec pooling_layer(bool average, const nin::Window2d& w, bool ceil_mode,
+                             std::int64_t height, std::int64_t width) {
   const auto pair = [](std::int64_t a, std::int64_t b) {
     return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
   };
@@ -97,6 +97,7 @@ nin::LayerSpec pooling_layer(bool average, const nin::Window2d& w, std::int64_t 
       std::to_string(width) + R"(}, "classes": 1, "layers": [{"name": "pool", "type": ")" +
       (average ? "avg_pool" : "max_pool") + R"(", "kernel": )" + pair(w.kernel_h, w.kernel_w) +
       R"(, "stride": )" + pair(w.stride_h, w.stride_w) + R"(, "pad": )" + pair(w.pad_h, w.pad_w) +
+      R"(, "ceil_mode": )" + (ceil_mode ? "true" : "false") +
       R"(}, {"name": "c", "type": "convolution", "outputs": 1, "kernel": 1},
             {"name": "gap", "type": "global_avg_pool"}]})";
   return nin::parse_network_spec(json, "onnx_test").layers[0];
@@ -104,8 +105,8 @@ nin::LayerSpec pooling_layer(bool average, const nin::Window2d& w, std::int64_t 
 
 // nin's pooling layer on one plane.
 std::vector<float> nin_pool(const std::vector<float>& x, bool average, const nin::Window2d& w,
-                            std::int64_t height, std::int64_t width) {
-  const nin::LayerSpec spec = pooling_layer(average, w, height, width);
+                            bool ceil_mode, std::int64_t height, std::int64_t width) {
+  const nin::LayerSpec spec = pooling_layer(average, w, ceil_mode, height, width);
   std::unique_ptr<nin::Layer> layer;
   if (average)
     layer = std::make_unique<nin::AveragePooling>(spec);
@@ -123,51 +124,66 @@ bool valid_nin_window(std::int64_t input, std::int64_t kernel, std::int64_t pad)
 
 BOOST_AUTO_TEST_SUITE(onnx_pooling)
 
-// Every nin window on inputs up to 12 × 12: the exported attributes compute the same values in
-// the ONNX reference (integer inputs: the sums are exact), whichever reading of ceil mode a
-// runtime takes when it chose ceil mode, and the import maps them back to the same window.
+// Every nin window on inputs up to 12 × 12, in ceil and in floor mode: the exported attributes
+// compute the same values in the ONNX reference (integer inputs: the sums are exact), whichever
+// reading of ceil mode a runtime takes when it chose ceil mode; floor mode exports as floor mode
+// with nin's pads; and the import maps them back to the same window and the same window counts.
 BOOST_AUTO_TEST_CASE(exported_attributes_compute_nin_pooling) {
-  int cases = 0, ceil_cases = 0;
+  int cases = 0, ceil_cases = 0, floor_cases = 0;
   for (std::int64_t in = 1; in <= 12; ++in)
     for (std::int64_t k = 1; k <= 5; ++k)
       for (std::int64_t s = 1; s <= 4; ++s)
-        for (std::int64_t p = 0; p < k; ++p) {
-          if (!valid_nin_window(in, k, p)) continue;
-          // The same axis twice, and the width with one stride more: per-axis attributes.
-          const std::int64_t s2 = s + 1;
-          if (!valid_nin_window(in + 1, k, p)) continue;
-          const nin::Window2d w{k, k, s, s2, p, p};
-          const nin::OnnxPooling o = nin::onnx_pooling_for(w, in, in + 1);
-          const OnnxAxis h{in, o.kernel_h, o.stride_h, o.pad_top, o.pad_bottom};
-          const OnnxAxis v{in + 1, o.kernel_w, o.stride_w, o.pad_left, o.pad_right};
-          const auto x = nin::test::random_ints(in * (in + 1), 31 + in, -50, 50);
-          for (const bool average : {false, true}) {
-            BOOST_TEST_CONTEXT("in " << in << " kernel " << k << " stride " << s << "/" << s2
-                                     << " pad " << p << (average ? " avg" : " max")) {
-              const auto expected = nin_pool(x, average, w, in, in + 1);
-              BOOST_TEST(reference_pool(x, h, v, o.ceil_mode, average, false) == expected);
-              if (o.ceil_mode) {
-                // Readers that do not drop a window starting in the padding agree here.
-                BOOST_TEST(std::ceil(double(in + 2 * p - k) / double(s)) + 1 ==
-                           double(reference_output_size(h, true)));
-                ++ceil_cases;
+        for (std::int64_t p = 0; p < k; ++p)
+          for (const bool ceil_mode : {true, false}) {
+            if (!valid_nin_window(in, k, p)) continue;
+            // The same axis twice, and the width with one stride more: per-axis attributes.
+            const std::int64_t s2 = s + 1;
+            if (!valid_nin_window(in + 1, k, p)) continue;
+            const nin::Window2d w{k, k, s, s2, p, p};
+            const nin::OnnxPooling o = nin::onnx_pooling_for(w, ceil_mode, in, in + 1);
+            const OnnxAxis h{in, o.kernel_h, o.stride_h, o.pad_top, o.pad_bottom};
+            const OnnxAxis v{in + 1, o.kernel_w, o.stride_w, o.pad_left, o.pad_right};
+            const auto x = nin::test::random_ints(in * (in + 1), 31 + in, -50, 50);
+            for (const bool average : {false, true}) {
+              BOOST_TEST_CONTEXT("in " << in << " kernel " << k << " stride " << s << "/" << s2
+                                       << " pad " << p << (ceil_mode ? " ceil" : " floor")
+                                       << (average ? " avg" : " max")) {
+                const auto expected = nin_pool(x, average, w, ceil_mode, in, in + 1);
+                BOOST_TEST(reference_pool(x, h, v, o.ceil_mode, average, false) == expected);
+                if (o.ceil_mode) {
+                  // Readers that do not drop a window starting in the padding agree here.
+                  BOOST_TEST(std::ceil(double(in + 2 * p - k) / double(s)) + 1 ==
+                             double(reference_output_size(h, true)));
+                  ++ceil_cases;
+                }
+                if (!ceil_mode) {
+                  BOOST_TEST(!o.ceil_mode);
+                  BOOST_TEST((o.pad_bottom == p && o.pad_right == p));
+                  if (nin::pooling_output_size(in, k, s, p, false) !=
+                      nin::pooling_output_size(in, k, s, p, true))
+                    ++floor_cases;  // floor mode that ceil mode cannot give
+                }
+                const nin::PoolingMatch back = nin::nin_window_for(o, in, in + 1, average);
+                BOOST_TEST(back.problem == "");
+                BOOST_TEST((back.window.kernel_h == k && back.window.stride_h == s &&
+                            back.window.stride_w == s2 && back.window.pad_h == p &&
+                            back.window.pad_w == p));
+                // The mode read back gives the same windows (ceil mode where both do).
+                const Shape input{1, in, in + 1};
+                BOOST_TEST((nin::pooled_shape(input, back.window, back.ceil_mode) ==
+                            nin::pooled_shape(input, w, ceil_mode)));
+                ++cases;
               }
-              const nin::PoolingMatch back = nin::nin_window_for(o, in, in + 1, average);
-              BOOST_TEST(back.problem == "");
-              BOOST_TEST((back.window.kernel_h == k && back.window.stride_h == s &&
-                          back.window.stride_w == s2 && back.window.pad_h == p &&
-                          back.window.pad_w == p));
-              ++cases;
             }
           }
-        }
-  BOOST_TEST(cases > 500);
+  BOOST_TEST(cases > 1000);
   BOOST_TEST(ceil_cases > 100);
+  BOOST_TEST(floor_cases > 100);
 }
 
 // Any ONNX attributes the import accepts compute what the nin window it maps them to computes.
 BOOST_AUTO_TEST_CASE(accepted_attributes_compute_nin_pooling) {
-  int accepted = 0, refused = 0;
+  int accepted = 0, refused = 0, floor_mode = 0;
   for (std::int64_t in = 1; in <= 9; ++in)
     for (std::int64_t k = 1; k <= 4; ++k)
       for (std::int64_t s = 1; s <= 3; ++s)
@@ -192,15 +208,17 @@ BOOST_AUTO_TEST_CASE(accepted_attributes_compute_nin_pooling) {
                     continue;
                   }
                   ++accepted;
+                  if (!m.ceil_mode) ++floor_mode;
                   BOOST_TEST_CONTEXT("in " << in << " k " << k << " s " << s << " pads " << pb
                                            << "," << pe << " ceil " << ceil_mode << " include_pad "
                                            << include_pad << (average ? " avg" : " max")) {
                     BOOST_TEST(reference_pool(x, a, a, ceil_mode, average, include_pad) ==
-                               nin_pool(x, average, m.window, in, in));
+                               nin_pool(x, average, m.window, m.ceil_mode, in, in));
                   }
                 }
               }
   BOOST_TEST(accepted > 1000);
+  BOOST_TEST(floor_mode > 100);
   BOOST_TEST(refused > 1000);
 }
 
@@ -217,10 +235,30 @@ BOOST_AUTO_TEST_CASE(refusals_say_why) {
        "only the input cells inside each window"});
   BOOST_TEST(nin::nin_window_for(o, 8, 8, false).problem == "");  // a maximum ignores it
   o.count_include_pad = false;
-  o.ceil_mode = false;  // floor((8 + 1 + 1 − 3) / 2) + 1 = 4 windows, nin's ceil mode gives 5
+  o.ceil_mode =
+      false;  // floor((8 + 1 + 1 − 3) / 2) + 1 = 4 windows: nin's floor mode, not ceil (5)
+  nin::PoolingMatch match = nin::nin_window_for(o, 8, 8, false);
+  BOOST_TEST(match.problem == "");
+  BOOST_TEST(!match.ceil_mode);
+  o.pad_top = o.pad_left = 0;
+  o.pad_bottom = 3;  // floor((8 + 3 − 3) / 2) + 1 = 5 windows along the height
+  check_message(nin::nin_window_for(o, 8, 8, false).problem,
+                {"it gives 5 windows along the height, nin's pooling (padding 0) 4 in ceil mode, 3 "
+                 "in floor mode"});
+  o.kernel_h = o.stride_h = 2;  // floor((8 + 3 − 2) / 2) + 1 = 5; nin's windows tile the 8 rows
   check_message(
       nin::nin_window_for(o, 8, 8, false).problem,
-      {"it gives 4 windows along the height, nin's pooling (Caffe ceil mode, padding 1) 5"});
+      {"it gives 5 windows along the height, nin's pooling (padding 0) 4 in either mode"});
+  o.kernel_h = 3;
+  o.pad_bottom = 1;  // height floor((8 + 1 − 3) / 2) + 1 = 4: ceil mode; width 3: floor mode
+  o.pad_right = 0;
+  check_message(nin::nin_window_for(o, 8, 8, false).problem,
+                {"it gives nin's ceil-mode windows along the height but its floor-mode windows "
+                 "along the width; a nin pooling has one mode for both axes"});
+  o.ceil_mode = true;  // the same with ceil rounding: 4 windows in both axes, nin's ceil mode
+  match = nin::nin_window_for(o, 8, 8, false);
+  BOOST_TEST(match.problem == "");
+  BOOST_TEST(match.ceil_mode);
   o.pad_top = 3;
   check_message(nin::nin_window_for(o, 8, 8, false).problem,
                 {"padding 3 along the height is not smaller than the kernel 3"});
@@ -259,6 +297,19 @@ const char* const kEdgePooling = R"({
   "layers": [
     {"name": "conv", "type": "convolution", "outputs": 2, "kernel": 1},
     {"name": "pool", "type": "max_pool", "kernel": [2, 3], "stride": [3, 2]},
+    {"name": "gap", "type": "global_avg_pool"}
+  ]
+})";
+
+// Floor-mode pooling (PyTorch's default): pool1 and pool2 give fewer windows than ceil mode would,
+// pool3 as many.
+const char* const kFloorPooling = R"({
+  "input": {"channels": 2, "height": 10, "width": 13}, "classes": 3,
+  "layers": [
+    {"name": "conv", "type": "convolution", "outputs": 3, "kernel": 1},
+    {"name": "pool1", "type": "max_pool", "kernel": 3, "stride": 2, "ceil_mode": false},
+    {"name": "pool2", "type": "avg_pool", "kernel": 3, "stride": 2, "pad": 1, "ceil_mode": false},
+    {"name": "pool3", "type": "max_pool", "kernel": 2, "ceil_mode": false},
     {"name": "gap", "type": "global_avg_pool"}
   ]
 })";
@@ -349,6 +400,21 @@ void check_same_tensors(const nin::ImportedModel& imported, Network& network) {
   BOOST_TEST(imported.tensors.size() == expected);
 }
 
+// The imported tensors load into a network that computes what `network` computes, bit for bit, on
+// one random image.
+void check_same_logits(const nin::ImportedModel& imported, Network& network, std::uint64_t seed) {
+  Network copy(imported.spec, 1, nin::NetworkUse::inference);
+  imported.copy_into(copy);
+  const auto image = nin::test::random_reals(network.spec().input.elements(), seed, -2, 2);
+  network.forward(image.data(), 1, nin::Phase::eval);
+  copy.forward(image.data(), 1, nin::Phase::eval);
+  const auto classes = static_cast<std::size_t>(network.spec().classes);
+  std::vector<float> a(classes), b(classes);
+  network.copy_logits(a.data());
+  copy.copy_logits(b.data());
+  BOOST_TEST(a == b, boost::test_tools::per_element());
+}
+
 std::map<std::string, Dims> inferred_shapes(onnx::ModelProto model) {
   onnx::ShapeInferenceOptions options{true, 1, false};  // check types, throw on errors
   onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
@@ -394,7 +460,7 @@ BOOST_AUTO_TEST_CASE(the_model_passes_the_checker_and_lists_its_nodes) {
 // ONNX 1.12's shape inference, which rounds ceil mode without dropping a window, agrees with nin
 // on every activation.
 BOOST_DATA_TEST_CASE(shape_inference_agrees_with_nin,
-                     boost::unit_test::data::make({kSmallNin, kEdgePooling}), json) {
+                     boost::unit_test::data::make({kSmallNin, kEdgePooling, kFloorPooling}), json) {
   auto network = random_network(json, 4);
   const auto model = parsed(nin::export_onnx(*network, {}, {}).bytes);
   const auto shapes = inferred_shapes(model);
@@ -429,6 +495,21 @@ BOOST_AUTO_TEST_CASE(ceil_mode_where_unambiguous_else_floor) {
         if (a.name() == "pads")
           BOOST_TEST(Dims(a.ints().begin(), a.ints().end()) == Dims({0, 0, 0, 1}));
       }
+}
+
+// nin's floor mode is ONNX's floor mode with the same pads.
+BOOST_AUTO_TEST_CASE(floor_mode_exports_as_floor_mode_with_nin_pads) {
+  auto network = random_network(kFloorPooling, 1);
+  const auto model = parsed(nin::export_onnx(*network, {}, {}).bytes);
+  std::map<std::string, Dims> pads;
+  for (const auto& n : model.graph().node())
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "ceil_mode") BOOST_TEST(a.i() == 0, n.name());
+      if (a.name() == "pads") pads[n.name()] = Dims(a.ints().begin(), a.ints().end());
+    }
+  BOOST_TEST(pads.at("pool1") == Dims({0, 0, 0, 0}), boost::test_tools::per_element());
+  BOOST_TEST(pads.at("pool2") == Dims({1, 1, 1, 1}), boost::test_tools::per_element());
+  BOOST_TEST(pads.at("pool3") == Dims({0, 0, 0, 0}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(metadata_holds_spec_class_names_and_provenance) {
@@ -478,16 +559,46 @@ BOOST_DATA_TEST_CASE(export_then_import_gives_everything_back,
   BOOST_TEST(p.created == info.provenance.created);
   BOOST_TEST(imported.notes.size() == (softmax ? 1u : 0u));
 
-  // The imported tensors load into a network that computes what the original computes.
-  Network copy(imported.spec, 1, nin::NetworkUse::inference);
-  imported.copy_into(copy);
-  const auto image = nin::test::random_reals(network->spec().input.elements(), 5, -2, 2);
-  network->forward(image.data(), 1, nin::Phase::eval);
-  copy.forward(image.data(), 1, nin::Phase::eval);
-  std::vector<float> a(4), b(4);
-  network->copy_logits(a.data());
-  copy.copy_logits(b.data());
-  BOOST_TEST(a == b, boost::test_tools::per_element());
+  check_same_logits(imported, *network, 5);
+}
+
+// Floor-mode pooling comes back in floor mode: from the metadata as it was, from the graph alone
+// in floor mode where ceil mode would give other windows (pool1: 4 rows, ceil mode 5; pool2: 2×3,
+// ceil mode 3×4) and in ceil mode where both give the same (pool3: 1×2).
+BOOST_AUTO_TEST_CASE(floor_mode_pooling_comes_back) {
+  auto network = random_network(kFloorPooling, 6);
+  auto exported = parsed(nin::export_onnx(*network, {}, {}).bytes);
+  const nin::ImportedModel with_metadata = nin::import_onnx(serialized(exported), "m.onnx");
+  BOOST_TEST(with_metadata.spec_from_metadata);
+  BOOST_TEST(nin::to_json_text(with_metadata.spec) == nin::to_json_text(network->spec()));
+  exported.clear_metadata_props();
+  const nin::ImportedModel imported = nin::import_onnx(serialized(exported), "m.onnx");
+  const auto& layers = imported.spec.layers;
+  BOOST_TEST_REQUIRE(layers.size() == 5u);
+  BOOST_TEST(!layers[1].ceil_mode);
+  BOOST_TEST((layers[1].output == (Shape{3, 4, 6})));
+  BOOST_TEST(!layers[2].ceil_mode);
+  BOOST_TEST((layers[2].output == (Shape{3, 2, 3})));
+  BOOST_TEST(layers[3].ceil_mode);
+  BOOST_TEST((layers[3].output == (Shape{3, 1, 2})));
+  check_same_tensors(imported, *network);
+  check_same_logits(with_metadata, *network, 8);
+  check_same_logits(imported, *network, 8);
+}
+
+// A node in floor mode where nin's spec says ceil mode: the graph wins, with a note.
+BOOST_AUTO_TEST_CASE(floor_mode_of_other_exporters_imports_in_floor_mode) {
+  Exported e;
+  // pool2 in floor mode: floor((7 − 2) / 2) + 1 = 3 windows along the height, ceil mode 4.
+  for (auto& a : *e.node("pool2").mutable_attribute())
+    if (a.name() == "ceil_mode") a.set_i(0);
+  const nin::ImportedModel imported = e.import();
+  BOOST_TEST(!imported.spec_from_metadata);
+  BOOST_TEST_REQUIRE(imported.notes.size() == 1u);
+  check_message(imported.notes[0], {"differs from the graph in its layer 'pool2'"});
+  BOOST_TEST(!imported.spec.layers[6].ceil_mode);
+  BOOST_TEST((imported.spec.layers[6].output == (Shape{6, 3, 3})));
+  BOOST_TEST(imported.spec.layers[5].ceil_mode);  // pool1 as exported
 }
 
 BOOST_AUTO_TEST_CASE(without_metadata_the_spec_comes_from_the_graph) {
@@ -739,11 +850,15 @@ BOOST_AUTO_TEST_CASE(pooling_nin_cannot_reproduce) {
                     "; nin cannot reproduce it exactly"});
   for (auto& a : *pool.mutable_attribute())
     if (a.name() == "count_include_pad") a.set_i(0);
-  // pool2 in floor mode: floor((7 − 2) / 2) + 1 = 3 windows, nin's ceil mode gives 4.
-  for (auto& a : *e.node("pool2").mutable_attribute())
+  // pool2 with 3 bottom pads in floor mode: floor((7 + 3 − 2) / 2) + 1 = 5 windows along the
+  // height, nin's ceil mode gives 4 and its floor mode 3.
+  for (auto& a : *e.node("pool2").mutable_attribute()) {
     if (a.name() == "ceil_mode") a.set_i(0);
-  check_refused(e, {"MaxPool 'pool2' (input 6×7×6): it gives 3 windows along the height, nin's "
-                    "pooling (Caffe ceil mode, padding 0) 4; nin cannot reproduce it exactly"});
+    if (a.name() == "pads") a.set_ints(2, 3);
+  }
+  check_refused(e, {"MaxPool 'pool2' (input 6×7×6): it gives 5 windows along the height, nin's "
+                    "pooling (padding 0) 4 in ceil mode, 3 in floor mode; nin cannot reproduce it "
+                    "exactly"});
 }
 
 BOOST_AUTO_TEST_CASE(other_graphs_that_do_not_map) {

@@ -30,7 +30,12 @@ std::int64_t convolution_size(std::int64_t in, std::int64_t kernel, std::int64_t
 }
 
 std::int64_t pooling_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
-                          std::int64_t pad) {
+                          std::int64_t pad, bool ceil_mode) {
+  if (!ceil_mode) {  // the windows that fit inside the padded input
+    std::int64_t out = 0;
+    while (out * stride + kernel <= in + 2 * pad) ++out;
+    return out;
+  }
   const std::int64_t span = in + 2 * pad - kernel;
   std::int64_t out = (span + stride - 1) / stride + 1;  // ceil(span / stride) + 1
   if ((out - 1) * stride >= in + pad) --out;            // the last window starts past the input
@@ -92,10 +97,11 @@ ConvolutionGradients convolution_backward(const Tensor4& in, const std::vector<d
   return g;
 }
 
-Tensor4 pooling_forward(const Tensor4& in, const Window2d& w, Pool kind) {
+Tensor4 pooling_forward(const Tensor4& in, const Window2d& w, Pool kind, bool ceil_mode) {
   const Dims& d = in.dims;
-  Tensor4 out({d.channels, d.batch, pooling_size(d.height, w.kernel_h, w.stride_h, w.pad_h),
-               pooling_size(d.width, w.kernel_w, w.stride_w, w.pad_w)});
+  Tensor4 out({d.channels, d.batch,
+               pooling_size(d.height, w.kernel_h, w.stride_h, w.pad_h, ceil_mode),
+               pooling_size(d.width, w.kernel_w, w.stride_w, w.pad_w, ceil_mode)});
   for (std::int64_t c = 0; c < d.channels; ++c)
     for (std::int64_t n = 0; n < d.batch; ++n)
       for (std::int64_t oh = 0; oh < out.dims.height; ++oh)

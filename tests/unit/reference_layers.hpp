@@ -8,10 +8,11 @@
 //
 // Pooling follows /work/shared/reference/nin-architectures.md (Caffe ceil mode):
 //   out = ceil((in + 2·pad − kernel) / stride) + 1, minus one when the last window would start at
-//   or past in + pad (it must start inside the input or its left padding); every window is clipped
-//   to the input, max pooling takes the first largest value in row-major window order, and average
-//   pooling divides by the number of input cells inside the clipped window (padding cells do not
-//   count).
+//   or past in + pad (it must start inside the input or its left padding); or, in floor mode
+//   (PyTorch's and ONNX's default), as many windows as fit inside the padded input; every window is
+//   clipped to the input, max pooling takes the first largest value in row-major window order, and
+//   average pooling divides by the number of input cells inside the clipped window (padding cells
+//   do not count).
 
 #include <cstdint>
 #include <ostream>
@@ -52,7 +53,7 @@ struct Tensor4 {
 std::int64_t convolution_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
                               std::int64_t pad);  // floor
 std::int64_t pooling_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
-                          std::int64_t pad);  // Caffe ceil mode (see above)
+                          std::int64_t pad, bool ceil_mode);  // Caffe ceil mode or floor mode
 
 // ---- Convolution (cross-correlation, zero padding), optional bias and ReLU.
 // bias is empty (no bias) or one value per output channel.
@@ -73,7 +74,7 @@ ConvolutionGradients convolution_backward(const Tensor4& in, const std::vector<d
 
 // ---- Pooling
 enum class Pool { max, average };
-Tensor4 pooling_forward(const Tensor4& in, const Window2d& window, Pool kind);
+Tensor4 pooling_forward(const Tensor4& in, const Window2d& window, Pool kind, bool ceil_mode);
 Tensor4 pooling_backward(const Tensor4& in, const Window2d& window, Pool kind,
                          const Tensor4& out_grad);
 Tensor4 global_average_forward(const Tensor4& in);

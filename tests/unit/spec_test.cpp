@@ -254,6 +254,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(output_size)
 
+constexpr bool kCeil = true, kFloor = false;  // pooling_output_size's ceil_mode
+
 BOOST_AUTO_TEST_CASE(convolution_floors) {
   BOOST_TEST(nin::convolution_output_size(32, 3, 1, 0) == 30);  // table 4.4's L11
   BOOST_TEST(nin::convolution_output_size(32, 5, 1, 2) == 32);  // "same" 5×5
@@ -266,52 +268,71 @@ BOOST_AUTO_TEST_CASE(convolution_floors) {
 }
 
 BOOST_AUTO_TEST_CASE(pooling_uses_caffe_ceil_mode) {
-  BOOST_TEST(nin::pooling_output_size(32, 3, 2, 0) == 16);  // ceil(29 / 2) + 1; floor gives 15
-  BOOST_TEST(nin::pooling_output_size(16, 3, 2, 0) == 8);
-  BOOST_TEST(nin::pooling_output_size(28, 3, 2, 0) == 14);
-  BOOST_TEST(nin::pooling_output_size(14, 3, 2, 0) == 7);
-  BOOST_TEST(nin::pooling_output_size(54, 3, 2, 0) == 27);
-  BOOST_TEST(nin::pooling_output_size(27, 3, 2, 0) == 13);  // exact: 24 / 2
-  BOOST_TEST(nin::pooling_output_size(13, 3, 2, 0) == 6);
-  BOOST_TEST(nin::pooling_output_size(4, 2, 2, 0) == 2);
-  BOOST_TEST(nin::pooling_output_size(8, 8, 1, 0) == 1);
+  BOOST_TEST(nin::pooling_output_size(32, 3, 2, 0, kCeil) == 16);  // ceil(29 / 2) + 1; floor: 15
+  BOOST_TEST(nin::pooling_output_size(16, 3, 2, 0, kCeil) == 8);
+  BOOST_TEST(nin::pooling_output_size(28, 3, 2, 0, kCeil) == 14);
+  BOOST_TEST(nin::pooling_output_size(14, 3, 2, 0, kCeil) == 7);
+  BOOST_TEST(nin::pooling_output_size(54, 3, 2, 0, kCeil) == 27);
+  BOOST_TEST(nin::pooling_output_size(27, 3, 2, 0, kCeil) == 13);  // exact: 24 / 2
+  BOOST_TEST(nin::pooling_output_size(13, 3, 2, 0, kCeil) == 6);
+  BOOST_TEST(nin::pooling_output_size(4, 2, 2, 0, kCeil) == 2);
+  BOOST_TEST(nin::pooling_output_size(8, 8, 1, 0, kCeil) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(pooling_clips_a_last_window_that_starts_in_the_right_padding) {
   // in 4, k 3, s 3, p 2: ceil((4 + 4 − 3) / 3) + 1 = 3, but the third window would start at
   // 2 × 3 = 6 ≥ 4 + 2, entirely in the right padding, so it is dropped.
-  BOOST_TEST(nin::pooling_output_size(4, 3, 3, 2) == 2);
+  BOOST_TEST(nin::pooling_output_size(4, 3, 3, 2, kCeil) == 2);
   // in 1, k 2, s 2, p 1: ceil(1 / 2) + 1 = 2 windows, starting at −1 and 1; the second starts past
   // the single input cell ((2 − 1) × 2 ≥ 1 + 1), so only one remains.
-  BOOST_TEST(nin::pooling_output_size(1, 2, 2, 1) == 1);
+  BOOST_TEST(nin::pooling_output_size(1, 2, 2, 1, kCeil) == 1);
   // in 7, k 2, s 2, p 1: ceil(7 / 2) + 1 = 5 windows, the fifth starting at 7, past the input.
-  BOOST_TEST(nin::pooling_output_size(7, 2, 2, 1) == 4);
+  BOOST_TEST(nin::pooling_output_size(7, 2, 2, 1, kCeil) == 4);
   // Padded windows that still start inside the input are kept.
-  BOOST_TEST(nin::pooling_output_size(5, 3, 2, 1) == 3);  // starts −1, 1, 3
-  BOOST_TEST(nin::pooling_output_size(4, 2, 2, 1) == 3);  // starts −1, 1, 3
-  BOOST_TEST(nin::pooling_output_size(6, 3, 2, 1) == 4);  // ceil(5 / 2) + 1 = 4; starts up to 5
+  BOOST_TEST(nin::pooling_output_size(5, 3, 2, 1, kCeil) == 3);  // starts −1, 1, 3
+  BOOST_TEST(nin::pooling_output_size(4, 2, 2, 1, kCeil) == 3);  // starts −1, 1, 3
+  BOOST_TEST(nin::pooling_output_size(6, 3, 2, 1, kCeil) == 4);  // ceil(5 / 2) + 1; the last at 5
 }
 
 BOOST_AUTO_TEST_CASE(pooling_never_starts_a_window_past_the_input) {
   // Stride larger than the kernel, no padding: ceil((5 − 1) / 3) + 1 = 3 would start a window at 6,
   // past the 5 inputs, covering nothing; the last window must start inside the input.
-  BOOST_TEST(nin::pooling_output_size(5, 1, 3, 0) == 2);
-  BOOST_TEST(nin::pooling_output_size(7, 2, 3, 0) == 3);  // starts 0, 3, 6: all inside
+  BOOST_TEST(nin::pooling_output_size(5, 1, 3, 0, kCeil) == 2);
+  BOOST_TEST(nin::pooling_output_size(7, 2, 3, 0, kCeil) == 3);  // starts 0, 3, 6: all inside
   for (std::int64_t input = 1; input <= 20; ++input)
     for (std::int64_t kernel = 1; kernel <= input; ++kernel)
       for (std::int64_t stride = 1; stride <= 5; ++stride)
         for (std::int64_t pad = 0; pad < kernel; ++pad) {
-          const auto out = nin::pooling_output_size(input, kernel, stride, pad);
+          const auto out = nin::pooling_output_size(input, kernel, stride, pad, kCeil);
           BOOST_TEST_CONTEXT("in " << input << " k " << kernel << " s " << stride << " p " << pad) {
             BOOST_TEST(out >= 1);
             // The last window starts inside the input or its left padding...
             BOOST_TEST((out - 1) * stride - pad < input);
-            // ...and ceil mode adds at most one window to floor mode.
-            const auto floor_mode = nin::convolution_output_size(input, kernel, stride, pad);
+            // ...and ceil mode adds at most one window to floor mode...
+            const auto floor_mode = nin::pooling_output_size(input, kernel, stride, pad, kFloor);
             BOOST_TEST(out >= floor_mode);
             BOOST_TEST(out <= floor_mode + 1);
+            // ...whose last window ends inside the input or its right padding, and so starts
+            // inside the input; one more would end past the right padding.
+            BOOST_TEST(floor_mode >= 1);
+            BOOST_TEST((floor_mode - 1) * stride - pad + kernel <= input + pad);
+            BOOST_TEST((floor_mode - 1) * stride - pad < input);
+            BOOST_TEST(floor_mode * stride - pad + kernel > input + pad);
           }
         }
+}
+
+// PyTorch's and ONNX's default: floor((in + 2·pad − kernel) / stride) + 1, as a convolution.
+BOOST_AUTO_TEST_CASE(pooling_in_floor_mode) {
+  BOOST_TEST(nin::pooling_output_size(28, 3, 2, 0, kFloor) == 13);  // 25 / 2 = 12.5; ceil gives 14
+  BOOST_TEST(nin::pooling_output_size(32, 3, 2, 0, kFloor) == 15);
+  BOOST_TEST(nin::pooling_output_size(13, 2, 2, 0, kFloor) == 6);   // the last row is dropped
+  BOOST_TEST(nin::pooling_output_size(27, 3, 2, 0, kFloor) == 13);  // exact: the same as ceil
+  BOOST_TEST(nin::pooling_output_size(14, 3, 2, 1, kFloor) == 7);   // 13 / 2; ceil gives 8
+  BOOST_TEST(nin::pooling_output_size(6, 3, 2, 1, kFloor) == 3);    // 5 / 2; ceil gives 4
+  BOOST_TEST(nin::pooling_output_size(5, 1, 3, 0, kFloor) == 2);
+  BOOST_TEST(nin::pooling_output_size(8, 8, 1, 0, kFloor) == 1);
+  // Every small case: see pooling_never_starts_a_window_past_the_input.
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -369,6 +390,11 @@ const std::vector<BadSpec> kBadSpecs{
      {"'test.json': layer 'conv1': unknown field 'kernal'; valid fields: name, type, outputs, "
       "kernel, "
       "stride, pad, bias, init, lr_mult, bias_lr_mult"}},
+    {"unknown pooling field",
+     spec_text(kConv + R"(, {"name": "pool1", "type": "max_pool", "kernel": 2, "ceil": false}, )" +
+               kGap),
+     {"'test.json': layer 'pool1': unknown field 'ceil'; valid fields: name, type, kernel, stride, "
+      "pad, ceil_mode"}},
     {"unknown relu field",
      spec_text(kConv + R"(, {"name": "relu1", "type": "relu", "ratio": 0.5}, )" + kGap),
      {"layer 'relu1': unknown field 'ratio'; valid fields: name, type"}},
@@ -531,6 +557,15 @@ const std::vector<BadSpec> kBadSpecs{
          R"({"name": "conv1", "type": "convolution", "outputs": 4, "kernel": 1, "bias": "yes"}, )" +
          kGap),
      {"layer 'conv1': field 'bias' must be true or false"}},
+    {"ceil_mode not a boolean",
+     spec_text(kConv + R"(, {"name": "pool1", "type": "avg_pool", "kernel": 2, "ceil_mode": 0}, )" +
+               kGap),
+     {"'test.json': layer 'pool1': field 'ceil_mode' must be true or false"}},
+    {"ceil_mode on a convolution",
+     spec_text(
+         R"({"name": "conv1", "type": "convolution", "outputs": 4, "kernel": 1, "ceil_mode": false}, )" +
+         kGap),
+     {"layer 'conv1': unknown field 'ceil_mode'; valid fields: name, type, outputs, kernel"}},
     {"dropout ratio 1",
      spec_text(kConv + R"(, {"name": "drop1", "type": "dropout", "ratio": 1.0}, )" + kGap),
      {"layer 'drop1': field 'ratio' is 1.0, expected a value in [0.0, 0.99]"}},
@@ -747,6 +782,7 @@ BOOST_DATA_TEST_CASE(json_round_trip, bdata::make(preset_names()), name) {
       BOOST_TEST(b.window.pad_w == a.window.pad_w);
       BOOST_TEST(b.outputs == a.outputs);
       BOOST_TEST(b.bias == a.bias);
+      BOOST_TEST(b.ceil_mode == a.ceil_mode);
       BOOST_TEST((b.init.kind == a.init.kind));
       BOOST_TEST(b.init.std == a.init.std);
       BOOST_TEST(b.lr_mult == a.lr_mult);
@@ -777,6 +813,44 @@ BOOST_AUTO_TEST_CASE(json_round_trip_of_rectangular_windows) {
   BOOST_TEST(layer(back, "conv1").window.kernel_w == 5);
   BOOST_TEST(layer(back, "pool1").window.pad_h == 1);
   BOOST_TEST(layer(back, "pool1").output == (Shape{3, 4, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(floor_mode_pooling_is_read_inferred_and_written_back) {
+  const auto text =
+      spec_text(R"("input": {"channels": 2, "height": 28, "width": 14}, "classes": 3)",
+                R"({"name": "conv1", "type": "convolution", "outputs": 3, "kernel": 1},
+         {"name": "pool1", "type": "max_pool", "kernel": 3, "stride": 2, "ceil_mode": false},
+         {"name": "pool2", "type": "avg_pool", "kernel": [3, 2], "stride": 2, "pad": 1,
+          "ceil_mode": false},
+         {"name": "pool3", "type": "max_pool", "kernel": 2, "stride": 2, "ceil_mode": true},
+         {"name": "gap", "type": "global_avg_pool"})");
+  const auto spec = nin::parse_network_spec(text, "floor.json");
+  BOOST_TEST(!layer(spec, "pool1").ceil_mode);
+  BOOST_TEST(layer(spec, "pool3").ceil_mode);
+  BOOST_TEST(layer(spec, "conv1").ceil_mode);  // the default; convolutions have no such field
+  // pool1: h (28 − 3) / 2 + 1 = 13 (ceil mode: 14), w (14 − 3) / 2 + 1 = 6 (ceil mode: 7);
+  // pool2: h (13 + 2 − 3) / 2 + 1 = 7, w (6 + 2 − 2) / 2 + 1 = 4 (ceil mode: 7 and 4);
+  // pool3: h ceil((7 − 2) / 2) + 1 = 4, w (4 − 2) / 2 + 1 = 2.
+  BOOST_TEST(layer(spec, "pool1").output == (Shape{3, 13, 6}));
+  BOOST_TEST(layer(spec, "pool2").output == (Shape{3, 7, 4}));
+  BOOST_TEST(layer(spec, "pool3").output == (Shape{3, 4, 2}));
+  // Written only when false: ceil-mode layers read as they did before the field existed.
+  const auto written = nin::to_json_text(spec);
+  const auto occurrences = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = written.find(what); at != std::string::npos; at = written.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  BOOST_TEST(occurrences("\"ceil_mode\": false") == 2u);
+  BOOST_TEST(occurrences("ceil_mode") == 2u);
+  const auto back = nin::parse_network_spec(written, "floor.json");
+  BOOST_TEST(!layer(back, "pool2").ceil_mode);
+  BOOST_TEST(layer(back, "pool3").ceil_mode);
+  BOOST_TEST(layer(back, "pool2").output == (Shape{3, 7, 4}));
+  BOOST_TEST(nin::to_json_text(back) == written);
+  // Another input re-infers floor-mode shapes: 32 → (32 − 3) / 2 + 1 = 15.
+  BOOST_TEST(layer(nin::with_input(spec, Shape{2, 32, 32}), "pool1").output == (Shape{3, 15, 15}));
 }
 
 BOOST_AUTO_TEST_CASE(layer_type_names) {

@@ -51,7 +51,8 @@ std::string kernel_text(const LayerSpec& layer) {
              std::to_string(layer.outputs) + stride_pad_text(w);
     case LayerType::max_pool:
     case LayerType::avg_pool:
-      return "(" + pair_text(w.kernel_h, w.kernel_w) + ")" + stride_pad_text(w);
+      return "(" + pair_text(w.kernel_h, w.kernel_w) + ")" + stride_pad_text(w) +
+             (layer.ceil_mode ? "" : " floor");
     case LayerType::global_avg_pool:
       return hwc_text(layer.input) + "/1";
     default:

@@ -1,7 +1,8 @@
 #pragma once
-// Max and average pooling with Caffe's ceil-mode output size: the last window may run past the
-// input and is clipped to it; an average divides by the number of input cells inside the clipped
-// window. Global average pooling averages each channel plane into one value.
+// Max and average pooling with Caffe's ceil-mode output size, or floor mode when the spec says
+// "ceil_mode": false (the spec's shapes give the number of windows). Windows that run into the
+// padding or past the input are clipped to it; an average divides by the number of input cells
+// inside the clipped window. Global average pooling averages each channel plane into one value.
 
 #include <vector>
 

@@ -149,7 +149,8 @@ void add_layer(ChainBuilder& chain, const LayerSpec& layer,
     case LayerType::max_pool:
     case LayerType::avg_pool: {
       const bool average = layer.type == LayerType::avg_pool;
-      const OnnxPooling p = onnx_pooling_for(w, layer.input.height, layer.input.width);
+      const OnnxPooling p =
+          onnx_pooling_for(w, layer.ceil_mode, layer.input.height, layer.input.width);
       auto& node = chain.add(average ? "AveragePool" : "MaxPool", layer.name, output);
       set_ints(node, "kernel_shape", {p.kernel_h, p.kernel_w});
       set_ints(node, "strides", {p.stride_h, p.stride_w});

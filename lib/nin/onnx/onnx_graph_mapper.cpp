@@ -490,9 +490,8 @@ class GraphMapper {
                         "; nin cannot reproduce it exactly");
     DerivedLayer& layer = add_layer(average ? LayerType::avg_pool : LayerType::max_pool, node);
     layer.spec.window = match.window;
-    const Window2d& m = match.window;
-    shape_.height = pooling_output_size(shape_.height, m.kernel_h, m.stride_h, m.pad_h);
-    shape_.width = pooling_output_size(shape_.width, m.kernel_w, m.stride_w, m.pad_w);
+    layer.spec.ceil_mode = match.ceil_mode;
+    shape_ = pooled_shape(shape_, match.window, match.ceil_mode);
   }
 
   void batch_norm(const onnx::NodeProto& node, const std::string& where) {

@@ -47,8 +47,11 @@ std::string structure_difference(const NetworkSpec& stored, const NetworkSpec& g
     bool same = x.type == y.type;
     if (same && x.type == LayerType::convolution)
       same = same_window && x.outputs == y.outputs && x.bias == y.bias;
+    // Pooling modes that differ give the same windows where they give the same counts (the
+    // import chooses ceil mode then, whatever the exporter's spec said).
     if (same && (x.type == LayerType::max_pool || x.type == LayerType::avg_pool))
-      same = same_window;
+      same = same_window &&
+             (x.ceil_mode == y.ceil_mode || pooled_shape(x.input, u, y.ceil_mode) == x.output);
     if (same && x.type == LayerType::batch_norm)
       same = static_cast<float>(x.bn_eps) == static_cast<float>(y.bn_eps);
     if (!same) return "layer '" + x.name + "'";

@@ -40,7 +40,7 @@ std::vector<std::string_view> allowed_fields(LayerType type) {
               "pad",  "bias", "init",    "lr_mult", "bias_lr_mult"};
     case LayerType::max_pool:
     case LayerType::avg_pool:
-      return {"name", "type", "kernel", "stride", "pad"};
+      return {"name", "type", "kernel", "stride", "pad", "ceil_mode"};
     case LayerType::dropout:
       return {"name", "type", "ratio"};
     case LayerType::batch_norm:
@@ -176,8 +176,8 @@ bool valid_layer_name(const std::string& name) {
   const auto word = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
-  return word(name[0]) &&
-         std::all_of(name.begin(), name.end(), [&](char c) { return word(c) || c == '-' || c == '.'; });
+  return word(name[0]) && std::all_of(name.begin(), name.end(),
+                                      [&](char c) { return word(c) || c == '-' || c == '.'; });
 }
 
 WeightInit parse_init(const json& v, const FieldReader& layer) {
@@ -241,6 +241,7 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
     case LayerType::max_pool:
     case LayerType::avg_pool: {
       layer.window = read_window(reader);
+      layer.ceil_mode = reader.boolean_or("ceil_mode", true);
       if (layer.window.pad_h >= layer.window.kernel_h ||
           layer.window.pad_w >= layer.window.kernel_w)
         reader.fail("pad " + dims(layer.window.pad_h, layer.window.pad_w) +
@@ -301,12 +302,22 @@ std::int64_t convolution_output_size(std::int64_t input, std::int64_t kernel, st
 }
 
 std::int64_t pooling_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
-                                 std::int64_t pad) {
+                                 std::int64_t pad, bool ceil_mode) {
+  // Floor mode: the last window ends inside the input or its right padding, and so starts inside
+  // the input (the padding is smaller than the kernel).
+  if (!ceil_mode) return convolution_output_size(input, kernel, stride, pad);
   std::int64_t out = (input + 2 * pad - kernel + stride - 1) / stride + 1;
   // The last window must start inside the input or its left padding (Caffe's rule, which Caffe
   // applies only when padded; without padding a stride larger than the kernel needs it too).
   if ((out - 1) * stride >= input + pad) --out;
   return out;
+}
+
+Shape pooled_shape(const Shape& input, const Window2d& window, bool ceil_mode) {
+  const Window2d& w = window;
+  return {input.channels,
+          pooling_output_size(input.height, w.kernel_h, w.stride_h, w.pad_h, ceil_mode),
+          pooling_output_size(input.width, w.kernel_w, w.stride_w, w.pad_w, ceil_mode)};
 }
 
 NetworkSpec parse_network_spec(std::string_view json_text, const std::string& source) {
@@ -407,8 +418,7 @@ void infer_shapes(NetworkSpec& spec) {
                    convolution_output_size(shape.width, w.kernel_w, w.stride_w, w.pad_w)};
           last_convolution = &layer;
         } else {
-          shape.height = pooling_output_size(shape.height, w.kernel_h, w.stride_h, w.pad_h);
-          shape.width = pooling_output_size(shape.width, w.kernel_w, w.stride_w, w.pad_w);
+          shape = pooled_shape(shape, w, layer.ceil_mode);
         }
         break;
       }
@@ -491,6 +501,8 @@ std::string to_json_text(const NetworkSpec& spec) {
                           : json{{"type", "kaiming"}};
           if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
           if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
+        } else if (!l.ceil_mode) {
+          j["ceil_mode"] = false;  // only when false: specs in ceil mode read as they always did
         }
         break;
       case LayerType::dropout:

@@ -59,6 +59,7 @@ struct LayerSpec {
   Window2d window;            // convolution, max_pool, avg_pool
   std::int64_t outputs = 0;   // convolution: output channels
   bool bias = true;           // convolution
+  bool ceil_mode = true;      // max_pool, avg_pool: Caffe's ceil-mode output size, else floor mode
   WeightInit init;            // convolution
   double lr_mult = 1.0;       // convolution weights, batch_norm scale
   double bias_lr_mult = 1.0;  // convolution bias, batch_norm shift
@@ -103,11 +104,16 @@ NetworkSpec with_input(NetworkSpec spec, Shape input);
 // count. Class names that no longer fit are dropped. Shapes are re-inferred.
 NetworkSpec with_classes(NetworkSpec spec, std::int64_t classes);
 
-// Output length of a convolution (floor) and of a pooling window (Caffe's ceil mode, with the last
-// window starting inside the input or its left padding).
+// Output length of a convolution (floor) and of a pooling window: in Caffe's ceil mode, nin's
+// default, ceil((input + 2·pad − kernel) / stride) + 1 with the last window starting inside the
+// input or its left padding; with ceil_mode false, floor mode as a convolution (PyTorch's and
+// ONNX's default).
 std::int64_t convolution_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                                      std::int64_t pad);
 std::int64_t pooling_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
-                                 std::int64_t pad);
+                                 std::int64_t pad, bool ceil_mode);
+
+// The output shape of a pooling layer with `window` on `input` (the channels stay).
+Shape pooled_shape(const Shape& input, const Window2d& window, bool ceil_mode);
 
 }  // namespace nin

@@ -3,9 +3,11 @@
 statistics) are exported with torch.onnx.export (opset 13), imported with nin-convert and evaluated
 with nin-eval on Fashion-MNIST test images; every logit must agree with PyTorch's within 1e-4.
 One network pools with ceil_mode=True (clipped last windows, and one that PyTorch and nin drop
-because it would start in the padding), the other with ceil_mode=False. Pooling that nin cannot
-reproduce (floor-mode windows nin's ceil mode would not give; AvgPool2d counting its padding) must
-be refused with one line naming the node, leaving no output file.
+because it would start in the padding), two with ceil_mode=False, PyTorch's default: one whose
+windows tile the input (ceil and floor rounding agree, so nin keeps its ceil mode) and one whose
+floor rounding leaves rows and columns out (imported with nin's "ceil_mode": false). Pooling that
+nin cannot reproduce (AvgPool2d counting its padding; a dilated MaxPool2d) must be refused with one
+line naming the node, leaving no output file.
 
     pytorch_interop.py BIN_DIR WORK_DIR DATA_DIR [COUNT]
 
@@ -87,12 +89,20 @@ NETWORKS = {
         nn.MaxPool2d(2, stride=2),
         nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
         nn.MaxPool2d(2, stride=2)],
+    # PyTorch's defaults where floor rounding gives fewer windows than ceil rounding:
+    # 28 → 13 (ceil 14) → 6 (ceil 7) → 3 (padded, ceil 4), each in nin's floor mode.
+    "floor-mode": [
+        nn.MaxPool2d(3, stride=2),
+        nn.MaxPool2d(2, stride=2),
+        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)],
 }
+# "ceil_mode": false in the imported spec, for the pooling layers of each network in order.
+FLOOR_MODE = {"ceil_mode=True": [False, False, False], "ceil_mode=False": [False, False, False],
+              "floor-mode": [True, True, True]}
 REFUSED = {
-    # Floor rounding gives 13 windows on 28 rows, nin's ceil mode 14.
-    "floor-mode": ([nn.MaxPool2d(3, stride=2), nn.MaxPool2d(2, stride=2)],
-                   r"MaxPool '[^']*' \(input 16×28×28\): it gives 13 windows along the height, "
-                   r"nin's pooling \(Caffe ceil mode, padding 0\) 14. nin cannot reproduce it exactly"),
+    # A window of every other cell: nin's windows are contiguous.
+    "dilation": ([nn.MaxPool2d(3, stride=2, dilation=2), nn.MaxPool2d(2, stride=2)],
+                 r"MaxPool '[^']*': dilations \[2,2\] are not supported. nin pooling has dilation 1$"),
     # PyTorch's default count_include_pad=True averages over the padding too (exported as a Pad).
     "count-include-pad": ([nn.MaxPool2d(2, stride=2), nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
                            nn.MaxPool2d(2, stride=2)],
@@ -107,6 +117,16 @@ def run(*command):
 def export(net, path):
     torch.onnx.export(net, torch.zeros(1, 1, 28, 28), path, opset_version=13,
                       input_names=["image"], output_names=["scores"])
+
+
+def floor_mode_layers(model):
+    """Whether each pooling layer of a nin model (nin-params --format json) is in floor mode."""
+    result = run(f"{bin_dir}/nin-params", model, "--format", "json")
+    if result.returncode != 0:
+        raise SystemExit(f"FAIL: nin-params {model}: {result.stderr.strip()}")
+    layers = json.loads(result.stdout)["layers"]
+    return [layer["kernel"].endswith(" floor") for layer in layers
+            if layer["type"] in ("max_pool", "avg_pool")]
 
 
 def nin_logits(model):
@@ -134,12 +154,15 @@ for name, pools in NETWORKS.items():
         expected = net(images).numpy()
     from_h5, from_onnx = nin_logits(h5_path), nin_logits(onnx_path)
     diff = float(np.abs(from_h5 - expected).max())
-    verdict = "ok" if diff <= TOLERANCE and np.array_equal(from_h5, from_onnx) else "FAIL"
+    floor_mode = floor_mode_layers(h5_path)
+    verdict = ("ok" if diff <= TOLERANCE and np.array_equal(from_h5, from_onnx)
+               and floor_mode == FLOOR_MODE[name] else "FAIL")
     print(f"{verdict}: {name}: PyTorch {torch.__version__} vs nin-eval of the imported model on "
           f"{len(images)} images (logits {expected.min():.3g} to {expected.max():.3g}): "
           f"max |logit difference| {diff:.3g} (tolerance {TOLERANCE}); "
           f"nin-eval of the .onnx file and of the converted .h5 agree: "
-          f"{np.array_equal(from_h5, from_onnx)}")
+          f"{np.array_equal(from_h5, from_onnx)}; pooling in floor mode: {floor_mode} "
+          f"(expected {FLOOR_MODE[name]})")
     failed = failed or verdict != "ok"
 
 for name, (pools, pattern) in REFUSED.items():
