@@ -109,15 +109,16 @@ PoolingMatch nin_window_for(const OnnxPooling& pooling, std::int64_t height, std
     onnx[i] =
         onnx_pooling_output_size(a.input, a.kernel, a.stride, a.pad_begin, a.pad_end, p.ceil_mode);
   }
-  // With the window's sizes fixed, the counts decide: ceil mode where it gives ONNX's windows on
-  // both axes (as nin always did), else floor mode.
+  // With the window's sizes fixed, the counts decide: the node's own mode where it gives ONNX's
+  // windows on both axes (then the layer also behaves like the node on other input sizes), else
+  // the other mode.
   const auto gives_onnx_windows = [&](bool ceil_mode) {
     return axes[0].nin_windows(ceil_mode) == onnx[0] && axes[1].nin_windows(ceil_mode) == onnx[1];
   };
-  if (gives_onnx_windows(true)) {
-    match.ceil_mode = true;
-  } else if (gives_onnx_windows(false)) {
-    match.ceil_mode = false;
+  if (gives_onnx_windows(p.ceil_mode)) {
+    match.ceil_mode = p.ceil_mode;
+  } else if (gives_onnx_windows(!p.ceil_mode)) {
+    match.ceil_mode = !p.ceil_mode;
   } else {
     match.problem = count_problem(axes, onnx);
     return match;

@@ -97,7 +97,8 @@ NETWORKS = {
         nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)],
 }
 # "ceil_mode": false in the imported spec, for the pooling layers of each network in order.
-FLOOR_MODE = {"ceil_mode=True": [False, False, False], "ceil_mode=False": [False, False, False],
+# Each pooling layer comes back in PyTorch's own mode (also where both modes give its windows).
+FLOOR_MODE = {"ceil_mode=True": [False, False, False], "ceil_mode=False": [True, True, True],
               "floor-mode": [True, True, True]}
 REFUSED = {
     # A window of every other cell: nin's windows are contiguous.
