@@ -123,12 +123,7 @@ nin::ModelInfo sample_info(const Network& network) {
     info.normalization.mean.push_back(0.1234567f * static_cast<float>(c + 1));
     info.normalization.std.push_back(0.3081f + 0.0001f * static_cast<float>(c));
   }
-  info.provenance.tool_version = "nin-train 0.1.0";
-  info.provenance.dataset = "/data/fashion-mnist (idx)";
-  info.provenance.epochs = 42;
-  info.provenance.seed = 0xfedcba9876543210ull;
-  info.provenance.metrics_json = R"({"test_accuracy": 0.9123, "test_loss": 0.25})";
-  info.provenance.created = "2026-11-30T08:15:00Z";
+  info.provenance = nin::test::sample_provenance(R"({"test_accuracy": 0.9123, "test_loss": 0.25})");
   return info;
 }
 

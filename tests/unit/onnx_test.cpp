@@ -333,12 +333,7 @@ nin::ModelInfo sample_info(std::int64_t channels) {
     info.normalization.mean.push_back(127.123456f + static_cast<float>(c));
     info.normalization.std.push_back(63.0817f + 0.25f * static_cast<float>(c));
   }
-  info.provenance.tool_version = "nin-train 0.1.0";
-  info.provenance.dataset = "/data/fashion-mnist (idx)";
-  info.provenance.epochs = 42;
-  info.provenance.seed = 0xfedcba9876543210ull;
-  info.provenance.metrics_json = R"({"test_accuracy":0.9123,"epoch":3})";
-  info.provenance.created = "2026-11-30T08:15:00Z";
+  info.provenance = nin::test::sample_provenance(R"({"test_accuracy":0.9123,"epoch":3})");
   return info;
 }
 

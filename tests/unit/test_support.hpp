@@ -8,9 +8,11 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nin/core/random.hpp"
+#include "nin/io/model_file.hpp"
 #include "nin/net/network.hpp"
 
 namespace nin::test {
@@ -152,6 +154,18 @@ inline double weighted_sum(const float* out, const std::vector<float>& weights) 
   for (std::size_t i = 0; i < weights.size(); ++i)
     s += static_cast<double>(out[i]) * static_cast<double>(weights[i]);
   return s;
+}
+
+// Provenance with every field set to a value no default has, for round-trip tests.
+inline nin::Provenance sample_provenance(std::string metrics_json) {
+  nin::Provenance p;
+  p.tool_version = "nin-train 0.1.0";
+  p.dataset = "/data/fashion-mnist (idx)";
+  p.epochs = 42;
+  p.seed = 0xfedcba9876543210ull;
+  p.metrics_json = std::move(metrics_json);
+  p.created = "2026-11-30T08:15:00Z";
+  return p;
 }
 
 // Running statistics drawn at random (variances positive), streams counted up from `stream`, so
