@@ -16,8 +16,8 @@ std::optional<ModelFormat> model_format_of(const std::filesystem::path& path) {
 
 NetworkSpec load_network_any(const std::string& name_or_path) {
   const auto format = model_format_of(name_or_path);
-  if (format == ModelFormat::hdf5) return ModelReader(name_or_path).spec();
-  if (format == ModelFormat::onnx) return import_onnx(std::filesystem::path(name_or_path)).spec;
+  if (format == ModelFormat::hdf5) return read_model_file(name_or_path, ModelParts::spec).spec;
+  if (format == ModelFormat::onnx) return read_onnx_model(name_or_path).spec;
   return load_network(name_or_path, PresetCatalog::for_executable());
 }
 
@@ -26,21 +26,15 @@ LoadedModel load_model(const std::filesystem::path& path, std::int64_t max_batch
   LoadedModel model;
   // Any other name is read as nin's own format, as before ONNX was supported.
   model.format = model_format_of(path).value_or(ModelFormat::hdf5);
-  if (model.format == ModelFormat::onnx) {
-    ImportedModel imported = import_onnx(path);
-    model.network = std::make_unique<Network>(imported.spec, max_batch, use);
-    imported.copy_into(*model.network);
-    model.info = std::move(imported.info);
-    model.notes = std::move(imported.notes);
-    return model;
-  }
-  const ModelReader reader(path);
-  model.network = std::make_unique<Network>(reader.spec(), max_batch, use);
-  reader.read_parameters(*model.network);
-  model.info = reader.info();
-  model.has_checkpoint = reader.has_checkpoint();
-  if (with_checkpoint && model.has_checkpoint)
-    model.checkpoint = reader.read_checkpoint(*model.network);
+  ModelContents contents = model.format == ModelFormat::onnx
+                               ? read_onnx_model(path)
+                               : read_model_file(path, with_checkpoint ? ModelParts::checkpoint
+                                                                       : ModelParts::parameters);
+  model.network = contents.build_network(max_batch, use);
+  model.info = std::move(contents.info);
+  model.notes = std::move(contents.notes);
+  model.has_checkpoint = contents.has_checkpoint;
+  model.checkpoint = std::move(contents.checkpoint);
   return model;
 }
 

@@ -5,7 +5,7 @@
 #include "common/model_loading.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
-#include "nin/io/model_file.hpp"
+#include "nin/io/model_contents.hpp"
 
 namespace nin::train_tool {
 namespace po = boost::program_options;
@@ -32,12 +32,11 @@ std::vector<double> parse_milestones(const std::string& text) {
 }
 
 // The recipe saved in a checkpoint; only the run's length and logistics come from the command line.
-TrainOptions resumed_options(const ModelReader& reader, const std::string& path,
+TrainOptions resumed_options(const ModelContents& saved, const std::string& path,
                              const TrainOptions& command_line, const po::variables_map& values) {
-  if (!reader.has_checkpoint())
+  if (!saved.checkpoint)
     throw FormatError("'" + path + "': a model without training state cannot be resumed");
-  Network probe(reader.spec(), 1, NetworkUse::inference);
-  TrainOptions o = TrainOptions::from_json(reader.read_checkpoint(probe).options_json);
+  TrainOptions o = TrainOptions::from_json(saved.checkpoint->options_json);
   if (!values["epochs"].defaulted()) o.epochs = command_line.epochs;
   if (!values["data"].defaulted()) o.data = command_line.data;
   o.checkpoint_minutes = command_line.checkpoint_minutes;
@@ -115,9 +114,9 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       checkpoint.empty() ? cli::checkpoint_path_for(output) : std::filesystem::path(checkpoint);
   job.tool_version = std::string("nin-train ") + NIN_VERSION;
   if (!resume.empty()) {
-    const ModelReader reader(resume);
-    job.spec = reader.spec();
-    o = resumed_options(reader, resume, o, values);
+    const ModelContents saved = read_model_file(resume, ModelParts::checkpoint);
+    job.spec = saved.spec;
+    o = resumed_options(saved, resume, o, values);
     job.resume = resume;
   } else {
     job.spec = cli::load_network_any(net);

@@ -10,6 +10,8 @@
 #include "nin/data/hdf5_dataset_reader.hpp"
 #include "nin/data/idx_reader.hpp"
 #include "nin/data/reader_support.hpp"
+#include "nin/isolation/sandbox.hpp"
+#include "nin/isolation/wire.hpp"
 
 namespace nin {
 
@@ -40,6 +42,57 @@ bool has_hdf5_extension(const fs::path& path) {
   return ext == ".h5" || ext == ".hdf5";
 }
 
+// A data set read in a sandbox comes back as bytes (nin/isolation/wire.hpp).
+std::string encode_dataset(const Dataset& data) {
+  wire::Writer out;
+  out.i64(data.shape.channels);
+  out.i64(data.shape.height);
+  out.i64(data.shape.width);
+  out.i64(data.classes);
+  out.strings(data.class_names);
+  out.string(data.format);
+  out.string(data.source);
+  out.array(data.bytes);
+  out.array(data.floats);
+  out.array(data.labels);
+  return out.take();
+}
+
+// Decodes and checks what encode_dataset wrote: pixels for exactly the labelled images, every
+// label a class, one name per class, finite pixels.
+Dataset decode_dataset(std::string_view bytes, const fs::path& path) {
+  wire::Reader in(bytes, data_internal::quoted(path));
+  Dataset data;
+  data.shape.channels = in.i64();
+  data.shape.height = in.i64();
+  data.shape.width = in.i64();
+  data.classes = in.i64();
+  data.class_names = in.strings();
+  data.format = in.string();
+  data.source = in.string();
+  data.bytes = in.array<std::uint8_t>();
+  data.floats = in.array<float>();
+  data.labels = in.array<std::int32_t>();
+  in.finish();
+  const Shape& s = data.shape;
+  const std::int64_t limit = std::int64_t{1} << 40;
+  if (s.channels < 1 || s.height < 1 || s.width < 1 || s.channels > limit / s.height / s.width)
+    in.fail("image shape out of range");
+  if (data.classes < 1 || data.classes > (std::int64_t{1} << 31))
+    in.fail("class count out of range");
+  if (!data.class_names.empty() &&
+      static_cast<std::int64_t>(data.class_names.size()) != data.classes)
+    in.fail("class names do not match the classes");
+  const auto pixels =
+      static_cast<std::uint64_t>(data.labels.size()) * static_cast<std::uint64_t>(s.elements());
+  if (!data.bytes.empty() && !data.floats.empty()) in.fail("two kinds of pixels");
+  if (std::max(data.bytes.size(), data.floats.size()) != pixels)
+    in.fail("the pixels do not match the labelled images");
+  for (const std::int32_t label : data.labels)
+    if (label < 0 || label >= data.classes) in.fail("a label is out of range");
+  return data;
+}
+
 }  // namespace
 
 Dataset load_dataset(const fs::path& path, const DataOptions& options) {
@@ -60,7 +113,14 @@ Dataset load_dataset(const fs::path& path, const DataOptions& options) {
                   ": no IDX, CIFAR-10 or CIFAR-100 files found (expected "
                   "train-images-idx3-ubyte.gz, data_batch_1.bin or train.bin)");
   }
-  if (has_hdf5_extension(path)) return data_internal::read_hdf5_dataset(path, options);
+  if (has_hdf5_extension(path)) {
+    if (!sandbox_enabled()) return data_internal::read_hdf5_dataset(path, options);
+    return decode_dataset(
+        run_sandboxed(
+            path, "HDF5 reader",
+            [&] { return encode_dataset(data_internal::read_hdf5_dataset(path, options)); }),
+        path);
+  }
   throw FormatError(quoted(path) +
                     ": not a data set: expected a directory of IDX, CIFAR-10 or CIFAR-100 files, "
                     "or an HDF5 file (*.h5, *.hdf5)");

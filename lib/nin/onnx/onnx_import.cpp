@@ -167,4 +167,15 @@ ImportedModel import_onnx(std::string_view bytes, const std::string& source) {
   return model;
 }
 
+ModelContents read_onnx_model(const fs::path& path) {
+  return read_model_isolated(path, "ONNX importer", [&] {
+    const ImportedModel imported = import_onnx(path);
+    Network network(imported.spec, 1, NetworkUse::inference);
+    imported.copy_into(network);
+    ModelContents contents = contents_of(network, imported.info);
+    contents.notes = imported.notes;
+    return contents;
+  });
+}
+
 }  // namespace nin

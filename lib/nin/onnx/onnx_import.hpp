@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nin/io/model_contents.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -46,5 +47,9 @@ ImportedModel import_onnx(const std::filesystem::path& path);
 
 // The same for a model in memory; `source` names it in messages.
 ImportedModel import_onnx(std::string_view bytes, const std::string& source);
+
+// Imports an ONNX file in a sandbox (nin/io/model_contents.hpp: read_model_isolated), the import's
+// notes included.
+ModelContents read_onnx_model(const std::filesystem::path& path);
 
 }  // namespace nin

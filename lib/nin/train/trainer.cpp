@@ -8,6 +8,7 @@
 
 #include "nin/core/error.hpp"
 #include "nin/core/random.hpp"
+#include "nin/io/model_contents.hpp"
 #include "nin/train/evaluate.hpp"
 #include "nin/train/sgd.hpp"
 
@@ -130,10 +131,12 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   // then restores along with every parameter.
   network.initialize(options.seed);
   if (job.resume) {
-    ModelReader reader(*job.resume);
-    reader.read_parameters(network);
-    state = reader.read_checkpoint(network);
-    info = reader.info();
+    const ModelContents saved = read_model_file(*job.resume, ModelParts::checkpoint);
+    if (!saved.checkpoint)
+      throw FormatError("'" + job.resume->string() + "': has no training state to resume from");
+    saved.copy_into(network);
+    state = *saved.checkpoint;
+    info = saved.info;
     std::copy(state.velocity.begin(), state.velocity.end(), sgd.velocity().data());
     network.set_random_state(state.random_state);
   } else {
