@@ -1,8 +1,15 @@
 // Makes broken model files for the black-box tests from a good one:
 //   model_fixture drop-layer MODEL LAYER        removes /layers/LAYER
 //   model_fixture reshape MODEL LAYER DATASET   replaces /layers/LAYER/DATASET by a [2, 3] one
+//   model_fixture external-link MODEL LAYER DATASET OTHER
+//                                               replaces it by a link to the same object in OTHER
+//   model_fixture soft-link MODEL LAYER DATASET  moves it to /moved, soft-linked from its name
+#include <hdf5.h>
+
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "nin/io/hdf5.hpp"
@@ -32,10 +39,36 @@ int main(int argc, char** argv) {
       h5::close_file(file);
       return 0;
     }
+    const bool external = argc == 6 && std::strcmp(argv[1], "external-link") == 0;
+    if (external || (argc == 5 && std::strcmp(argv[1], "soft-link") == 0)) {
+      h5::File file = h5::open_file_read_write(argv[2]);
+      {
+        h5::Group layers = h5::open_group(file, "layers");
+        h5::Group layer = h5::open_group(layers, argv[3]);
+        const std::string name = argv[4];
+        const std::string target = "/layers/" + std::string(argv[3]) + "/" + name;
+        herr_t status;
+        if (external) {
+          h5::remove_link(layer, name);
+          status = H5Lcreate_external(argv[5], target.c_str(), layer.get(), name.c_str(),
+                                      H5P_DEFAULT, H5P_DEFAULT);
+        } else {
+          // The data moves to the root and its name becomes a soft link to it.
+          status =
+              H5Lmove(layer.get(), name.c_str(), file.get(), "moved", H5P_DEFAULT, H5P_DEFAULT);
+          if (status >= 0)
+            status = H5Lcreate_soft("/moved", layer.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+        }
+        if (status < 0) throw std::runtime_error("cannot create the link");
+      }
+      h5::close_file(file);
+      return 0;
+    }
   } catch (const std::exception& e) {
     std::cerr << "model_fixture: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: model_fixture drop-layer MODEL LAYER | reshape MODEL LAYER DATASET\n";
+  std::cerr << "usage: model_fixture drop-layer MODEL LAYER | reshape MODEL LAYER DATASET |\n"
+               "       external-link MODEL LAYER DATASET OTHER | soft-link MODEL LAYER DATASET\n";
   return 2;
 }

@@ -86,43 +86,49 @@ Shape parse_input_shape(const std::string& text, std::string_view option) {
   return Shape{parts[2], parts[0], parts[1]};
 }
 
-int run(std::string_view tool, const std::function<int()>& body) {
-  const auto report = [&](std::string_view message) {
-    // Keep the message on one line even when it quotes a name with control characters.
-    std::string line;
-    for (const char c : message) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
-        line += escaped;
-      } else {
-        line += c;
-      }
+void print_error(std::string_view tool, std::string_view message) {
+  // Keep the message on one line even when it quotes a name with control characters.
+  std::string line;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      line += escaped;
+    } else {
+      line += c;
     }
-    std::cerr << tool << ": error: " << line << "\n";
-  };
+  }
+  std::cerr << tool << ": error: " << line << "\n";
+}
+
+Failure describe_failure(std::string_view tool, const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const po::error& e) {
+    return {std::string(e.what()) + " (see " + std::string(tool) + " --help)", kUsage};
+  } catch (const UsageError& e) {
+    return {e.what(), kUsage};
+  } catch (const Error& e) {
+    return {e.what(), kFailure};
+  } catch (const std::bad_alloc&) {
+    return {"out of memory", kFailure};
+  } catch (const std::exception& e) {
+    return {std::string("internal error: ") + e.what(), kFailure};
+  }
+}
+
+int run(std::string_view tool, const std::function<int()>& body) {
   int code = kFailure;
   try {
     code = body();
-  } catch (const po::error& e) {
-    report(std::string(e.what()) + " (see " + std::string(tool) + " --help)");
-    return kUsage;
-  } catch (const UsageError& e) {
-    report(e.what());
-    return kUsage;
-  } catch (const Error& e) {
-    report(e.what());
-    return kFailure;
-  } catch (const std::bad_alloc&) {
-    report("out of memory");
-    return kFailure;
-  } catch (const std::exception& e) {
-    report(std::string("internal error: ") + e.what());
-    return kFailure;
+  } catch (...) {
+    const Failure failure = describe_failure(tool, std::current_exception());
+    print_error(tool, failure.message);
+    return failure.code;
   }
   std::cout.flush();
   if (!std::cout) {
-    report("cannot write to standard output");
+    print_error(tool, "cannot write to standard output");
     return kFailure;
   }
   return code;

@@ -3,6 +3,7 @@
 // command-line conventions: --help, --version, --format.
 
 #include <boost/program_options.hpp>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -30,6 +31,16 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info,
                         boost::program_options::options_description& options,
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& values);
+
+// An exception as a tool reports it: the one-line message and the exit code.
+struct Failure {
+  std::string message;
+  int code;
+};
+Failure describe_failure(std::string_view tool, const std::exception_ptr& error);
+
+// Prints "TOOL: error: MESSAGE" on stderr, control characters escaped so it stays one line.
+void print_error(std::string_view tool, std::string_view message);
 
 // Runs a tool's body: every exception becomes one line "TOOL: error: ..." on stderr and exit code
 // 1 (failure) or 2 (usage error). Also reports a failed write to stdout.

@@ -64,31 +64,47 @@ int main(int argc, char** argv) {
     std::vector<nin::eval_tool::ModelResult> results;
     std::optional<nin::eval_tool::PredictionWriter> writer;
     if (predictions) writer.emplace(std::cout, out_format);
+    // A model that cannot be read or evaluated gets an error row and a line on stderr; the others
+    // are evaluated exactly as they would be alone, and the exit status says that one failed.
+    int status = nin::cli::kSuccess;
     for (const auto& path : models) {
-      const nin::cli::LoadedModel loaded = nin::cli::load_model(
-          path, std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
-          nin::NetworkUse::inference);
-      nin::cli::print_notes(info.name, path, loaded.notes);
-      const nin::NetworkSpec& spec = loaded.network->spec();
       nin::eval_tool::ModelResult model;
       model.path = path;
-      model.network = spec.name.empty() ? "-" : spec.name;
-      model.class_names = spec.class_names.empty() ? dataset.class_names : spec.class_names;
-      std::function<void(const nin::Prediction&)> sink;
-      if (writer) sink = [&](const nin::Prediction& p) { writer->write(path, p); };
-      model.result =
-          nin::evaluate(*loaded.network, dataset, {}, loaded.info.normalization, top_k, sink);
+      try {
+        const nin::cli::LoadedModel loaded = nin::cli::load_model(
+            path, std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
+            nin::NetworkUse::inference);
+        nin::cli::print_notes(info.name, path, loaded.notes);
+        const nin::NetworkSpec& spec = loaded.network->spec();
+        model.network = spec.name.empty() ? "-" : spec.name;
+        model.class_names = spec.class_names.empty() ? dataset.class_names : spec.class_names;
+        std::function<void(const nin::Prediction&)> sink;
+        if (writer) sink = [&](const nin::Prediction& p) { writer->write(path, p); };
+        model.result =
+            nin::evaluate(*loaded.network, dataset, {}, loaded.info.normalization, top_k, sink);
+      } catch (const std::bad_alloc&) {
+        throw;  // the machine, not the model: nothing later would fare better
+      } catch (...) {
+        nin::cli::Failure failure = nin::cli::describe_failure(info.name, std::current_exception());
+        const std::string named = "'" + path + "'";
+        if (failure.message.compare(0, named.size(), named) != 0)
+          failure.message = named + ": " + failure.message;
+        nin::cli::print_error(info.name, failure.message);
+        model.error = failure.message;
+        status = nin::cli::kFailure;
+      }
       results.push_back(std::move(model));
     }
     if (predictions) {
       for (const auto& m : results)
-        std::cerr << info.name << ": " << m.path << ": top-1 " << 100 * m.result.accuracy()
-                  << "%, top-" << m.result.top_k << " " << 100 * m.result.topk_accuracy()
-                  << "%, loss " << m.result.mean_loss() << " on " << m.result.samples
-                  << " images\n";
-      return nin::cli::kSuccess;
+        if (m.error.empty())
+          std::cerr << info.name << ": " << m.path << ": top-1 " << 100 * m.result.accuracy()
+                    << "%, top-" << m.result.top_k << " " << 100 * m.result.topk_accuracy()
+                    << "%, loss " << m.result.mean_loss() << " on " << m.result.samples
+                    << " images\n";
+      return status;
     }
     nin::eval_tool::write_summary(std::cout, results, out_format, confusion);
-    return nin::cli::kSuccess;
+    return status;
   });
 }

@@ -1,5 +1,6 @@
 #include "nin-eval/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,10 @@ void write_json(std::ostream& out, const std::vector<ModelResult>& models) {
   using json = nlohmann::ordered_json;
   json list = json::array();
   for (const auto& m : models) {
+    if (!m.error.empty()) {
+      list.push_back({{"model", m.path}, {"error", m.error}});
+      continue;
+    }
     const auto& r = m.result;
     json per_class = json::array();
     const auto metrics = r.per_class();
@@ -65,15 +70,25 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
                    bool details) {
   if (format == cli::Format::json) return write_json(out, models);
   const bool markdown = format == cli::Format::md;
-  const std::int64_t k = models.empty() ? 5 : models.front().result.top_k;
+  const auto first_good = std::find_if(models.begin(), models.end(),
+                                       [](const ModelResult& m) { return m.error.empty(); });
+  const std::int64_t k = first_good == models.end() ? 5 : first_good->result.top_k;
   if (!markdown && details) {
     // One table for pipelines: per-class metrics and the confusion row of each class.
     cli::Table table;
     table.header = {"model", "class", "name", "precision", "recall", "f1", "support"};
-    const std::int64_t classes = models.empty() ? 0 : models.front().result.classes;
+    const std::int64_t classes = first_good == models.end() ? 0 : first_good->result.classes;
     for (std::int64_t j = 0; j < classes; ++j)
       table.header.push_back("predicted_" + std::to_string(j));
+    table.header.push_back("error");
     for (const auto& m : models) {
+      if (!m.error.empty()) {
+        std::vector<std::string> row(table.header.size());
+        row.front() = m.path;
+        row.back() = m.error;
+        table.rows.push_back(std::move(row));
+        continue;
+      }
       const auto metrics = m.result.per_class();
       for (std::int64_t c = 0; c < m.result.classes; ++c) {
         const auto& x = metrics[static_cast<std::size_t>(c)];
@@ -83,6 +98,7 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
         for (std::int64_t j = 0; j < m.result.classes; ++j)
           row.push_back(std::to_string(
               m.result.confusion[static_cast<std::size_t>(c * m.result.classes + j)]));
+        row.resize(table.header.size());
         table.rows.push_back(std::move(row));
       }
     }
@@ -90,28 +106,35 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
     return;
   }
   cli::Table summary;
-  summary.header = markdown
-                       ? std::vector<std::string>{"Model",
-                                                  "Network",
-                                                  "Samples",
-                                                  "Top-1",
-                                                  "Top-" + std::to_string(k),
-                                                  "Loss"}
-                       : std::vector<std::string>{"model",         "network",       "samples",
-                                                  "top1_accuracy", "topk_accuracy", "mean_loss"};
-  summary.right_aligned = {false, false, true, true, true, true};
+  summary.header =
+      markdown ? std::vector<std::string>{"Model",
+                                          "Network",
+                                          "Samples",
+                                          "Top-1",
+                                          "Top-" + std::to_string(k),
+                                          "Loss"}
+               : std::vector<std::string>{"model",         "network",   "samples", "top1_accuracy",
+                                          "topk_accuracy", "mean_loss", "error"};
+  summary.right_aligned = {false, false, true, true, true, true, false};
   for (const auto& m : models) {
+    if (!m.error.empty()) {
+      summary.rows.push_back({m.path, markdown ? "error: " + m.error : "", "", "", "", ""});
+      if (!markdown) summary.rows.back().push_back(m.error);
+      continue;
+    }
     const auto& r = m.result;
     summary.rows.push_back({m.path, m.network,
                             markdown ? cli::with_thousands(r.samples) : std::to_string(r.samples),
                             markdown ? percent(r.accuracy()) : number(r.accuracy(), 6),
                             markdown ? percent(r.topk_accuracy()) : number(r.topk_accuracy(), 6),
                             number(r.mean_loss(), markdown ? 4 : 6)});
+    if (!markdown) summary.rows.back().emplace_back();
   }
   if (!markdown) return cli::write_delimited(out, summary, format == cli::Format::csv ? ',' : '\t');
   cli::write_markdown(out, summary);
   if (!details) return;
   for (const auto& m : models) {
+    if (!m.error.empty()) continue;
     const auto& r = m.result;
     out << "\nPer class, " << m.path << ":\n\n";
     cli::Table per_class;

@@ -16,8 +16,11 @@ struct ModelResult {
   std::string network;
   std::vector<std::string> class_names;
   EvaluationResult result;
+  std::string error;  // why the model could not be evaluated (then nothing else is set)
 };
 
+// One row per model; a model with an error gets a row with the message in place of figures (md:
+// in the Network column; csv/tsv: an `error` column, empty for the others; json: an `error` key).
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
                    bool details);
 

@@ -22,6 +22,9 @@ namespace {
 void init() {
   thread_local const bool done = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // Filter plugins are code from outside the file's reader: a file that names one is refused
+    // rather than loading it (nin writes no filters; deflate and shuffle are built in).
+    H5PLset_loading_state(0);
     return true;
   }();
   (void)done;
@@ -92,6 +95,13 @@ PropertyList file_access(bool writing) {
   if (!list) throw IoError("HDF5: cannot create a file-access property list: " + hdf5_reason());
   // A file closes only when none of its objects is open; close_file() then reports a leak.
   if (writing) H5Pset_fclose_degree(list.get(), H5F_CLOSE_SEMI);
+  // External links lead to other files: never follow them (object_type refuses them by name).
+  H5Pset_elink_cb(
+      list.get(),
+      [](const char*, const char*, const char*, const char*, unsigned*, hid_t, void*) -> herr_t {
+        return -1;
+      },
+      nullptr);
 #if H5_VERSION_GE(1, 10, 7)
   // Lock where the file system supports locks; do not fail where it does not (some NFS mounts).
   H5Pset_file_locking(list.get(), 1, 1);
@@ -404,6 +414,17 @@ ObjectType object_type(Object parent, const std::string& name) {
       const htri_t exists = H5Lexists(parent.id(), prefix.c_str(), H5P_DEFAULT);
       if (exists < 0) read_failure(parent, "cannot look up '" + prefix + "'");
       if (exists == 0) return ObjectType::none;
+      // Only objects stored in the file itself: a soft link may loop, an external link names
+      // another file, and nin writes neither.
+      H5L_info_t link{};
+      if (H5Lget_info(parent.id(), prefix.c_str(), &link, H5P_DEFAULT) < 0)
+        read_failure(parent, "cannot look up '" + prefix + "'");
+      if (link.type != H5L_TYPE_HARD)
+        format_error(parent,
+                     "'" + prefix + "' is " +
+                         (link.type == H5L_TYPE_EXTERNAL ? "an external link to another file"
+                                                         : "a soft link") +
+                         ", nin reads only objects stored in the file itself");
     }
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -472,6 +493,13 @@ Dataset open_dataset(Object parent, const std::string& name) {
     throw FormatError(in_quotes(file_name(parent)) + ": " + path + " is not a dataset");
   Dataset dataset(H5Dopen2(parent.id(), name.c_str(), H5P_DEFAULT));
   if (!dataset) read_failure(parent, "cannot open dataset '" + name + "'");
+  // Raw data in other files (external storage, virtual datasets) is refused like external links.
+  const PropertyList creation(H5Dget_create_plist(dataset.get()));
+  if (!creation) read_failure(parent, "cannot read how dataset '" + name + "' is stored");
+  if (H5Pget_layout(creation.get()) == H5D_VIRTUAL || H5Pget_external_count(creation.get()) != 0)
+    format_error(parent, "dataset '" + name +
+                             "' keeps its data in other files, nin reads only data stored in the "
+                             "file itself");
   return dataset;
 }
 

@@ -54,7 +54,7 @@ shape-mismatch)
   expect 1 "nin-train: error: .*images are 28×28×1, the network 'nin-cifar10' expects 32×32×3" train --net nin-cifar10 --data "$fashion" ;;
 not-hdf5)
   echo "not a model" > text.h5
-  expect 1 "nin-eval: error: '.*text.h5'.*not an HDF5 file" "$bin/nin-eval" text.h5 --data "$fashion" --limit 10 ;;
+  expect_error_row 1 "nin-eval: error: '.*text.h5'.*not an HDF5 file" "$bin/nin-eval" text.h5 --data "$fashion" --limit 10 ;;
 missing-layer|wrong-shape)
   "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o good.h5
   cp good.h5 broken.h5
@@ -65,7 +65,7 @@ missing-layer|wrong-shape)
     "$fixture" reshape broken.h5 conv2 weight
     regex="nin-eval: error: '.*broken.h5'.*conv2/weight is \[2,3\], expected \[10,8,3,3\]"
   fi
-  expect 1 "$regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
+  expect_error_row 1 "$regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
 output-is-directory)
   mkdir out.dir
   expect 1 "nin-train: error: '.*out.dir': is a directory" \

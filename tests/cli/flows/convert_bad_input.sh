@@ -42,7 +42,7 @@ weight-shape)
     convert broken.onnx -o out.h5 ;;
 eval-unsupported-op)
   broken unsupported-op
-  expect 1 "^nin-eval: error: '.*broken.onnx': LRN 'conv1_relu': unsupported op" \
+  expect_error_row 1 "^nin-eval: error: '.*broken.onnx': LRN 'conv1_relu': unsupported op" \
     "$bin/nin-eval" broken.onnx --limit 10 ;;
 class-count)
   good
