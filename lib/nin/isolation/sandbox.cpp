@@ -18,6 +18,9 @@
 
 #include "nin/core/error.hpp"
 
+#ifndef NIN_HAVE_SECCOMP
+#define NIN_HAVE_SECCOMP 0
+#endif
 #if NIN_HAVE_SECCOMP
 #include <seccomp.h>
 #endif
@@ -266,6 +269,8 @@ bool sandbox_enabled() {
 void set_sandbox_enabled(bool enabled) {
   enabled_setting.store(enabled ? 1 : 0);
 }
+
+bool sandbox_filters_system_calls() { return NIN_HAVE_SECCOMP != 0; }
 
 SandboxLimits sandbox_limits_for(std::uint64_t file_bytes) {
   SandboxLimits limits;

@@ -23,6 +23,9 @@ namespace nin {
 bool sandbox_enabled();
 void set_sandbox_enabled(bool enabled);
 
+// Whether this build adds the seccomp filter (libseccomp was found).
+bool sandbox_filters_system_calls();
+
 struct SandboxLimits {
   double cpu_seconds = 0;          // RLIMIT_CPU; the wall-clock deadline is twice this plus 5 s
   std::uint64_t memory_bytes = 0;  // RLIMIT_AS (not set in sanitizer builds, which reserve more)
