@@ -1,6 +1,8 @@
 // Makes broken model files for the black-box tests from a good one:
 //   model_fixture drop-layer MODEL LAYER        removes /layers/LAYER
 //   model_fixture reshape MODEL LAYER DATASET   replaces /layers/LAYER/DATASET by a [2, 3] one
+//   model_fixture dataset FILE                  writes a data set of 100 patterned 28×28 images
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <vector>
@@ -32,10 +34,25 @@ int main(int argc, char** argv) {
       h5::close_file(file);
       return 0;
     }
+    if (argc == 3 && std::strcmp(argv[1], "dataset") == 0) {
+      // At the root, so both splits read it; labels cycle through the 10 classes.
+      h5::File file = h5::create_file(argv[2]);
+      const std::uint64_t count = 100, image_dims[] = {count, 1, 28, 28}, label_dims[] = {count};
+      std::vector<std::uint8_t> images(count * 28 * 28);
+      for (std::size_t i = 0; i < images.size(); ++i)
+        images[i] = static_cast<std::uint8_t>(i * 37 % 256);
+      std::vector<std::int32_t> labels(count);
+      for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>(i % 10);
+      h5::write_dataset<std::uint8_t>(file, "images", image_dims, images.data());
+      h5::write_dataset<std::int32_t>(file, "labels", label_dims, labels.data());
+      h5::close_file(file);
+      return 0;
+    }
   } catch (const std::exception& e) {
     std::cerr << "model_fixture: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: model_fixture drop-layer MODEL LAYER | reshape MODEL LAYER DATASET\n";
+  std::cerr << "usage: model_fixture drop-layer MODEL LAYER | reshape MODEL LAYER DATASET | "
+               "dataset FILE\n";
   return 2;
 }
