@@ -16,6 +16,7 @@
 #include "data_test_files.hpp"
 #include "message_checks.hpp"
 #include "nin/core/error.hpp"
+#include "nin/data/dataset.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/output_lock.hpp"
 #include "nin/io/output_path.hpp"
@@ -122,15 +123,21 @@ BOOST_AUTO_TEST_CASE(an_output_that_is_an_input_is_refused) {
   check_throws<nin::UsageError>(
       [&] { nin::check_distinct_files(outputs, inputs); },
       {"-o '" + data.string() + "': the same file as --data '", "never writes over its inputs"});
-  // A file in a data directory, reached through a symbolic link.
+  // A file of a data set directory, reached through a symbolic link; other files there are no
+  // input.
   const fs::path idx = dir.subdir("idx");
   write_text(idx / "train-images-idx3-ubyte", "x");
+  write_text(idx / "model.h5", "x");
   fs::create_symlink(idx / "train-images-idx3-ubyte", dir.path() / "images.h5");
-  const std::vector<NamedFile> into_directory{{"-o", dir.path() / "images.h5"}};
-  const std::vector<NamedFile> directory{{"--data", idx}};
+  std::vector<NamedFile> idx_files;
+  for (const auto& file : nin::dataset_files(idx)) idx_files.push_back({"--data", file});
+  BOOST_TEST(idx_files.size() == 1u);
+  const std::vector<NamedFile> linked{{"-o", dir.path() / "images.h5"}};
   check_throws<nin::UsageError>(
-      [&] { nin::check_distinct_files(into_directory, directory); },
-      {"train-images-idx3-ubyte', read by --data '" + idx.string() + "'"});
+      [&] { nin::check_distinct_files(linked, idx_files); },
+      {"images.h5': the same file as --data '" + (idx / "train-images-idx3-ubyte").string() + "'"});
+  const std::vector<NamedFile> beside{{"-o", idx / "model.h5"}};
+  nin::check_distinct_files(beside, idx_files);
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_checkpoint_may_be_rewritten_by_the_output_that_continues_it) {

@@ -137,7 +137,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
     std::error_code not_a_file;
     if (std::filesystem::is_regular_file(net, not_a_file)) command.inputs.push_back({"--net", net});
   }
-  command.inputs.push_back({"--data", o.data});
+  for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
   command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};
   if (!command.log.empty()) command.outputs.push_back({"--log", command.log});
   return command;

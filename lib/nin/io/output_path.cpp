@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -63,27 +62,6 @@ bool same_file(const Identity& a, const Identity& b) {
          (a.exists && b.exists && a.device == b.device && a.inode == b.inode);
 }
 
-// A file an input makes the run read: the input itself, or one file directly in its directory.
-struct ReadFile {
-  const NamedFile* input;
-  std::optional<fs::path> in_directory;
-  Identity id;
-};
-
-std::vector<ReadFile> files_read(std::span<const NamedFile> inputs) {
-  std::vector<ReadFile> files;
-  for (const NamedFile& input : inputs) {
-    std::error_code ec;
-    if (!fs::is_directory(input.path, ec)) {
-      files.push_back({&input, std::nullopt, identity_of(input.path)});
-      continue;
-    }
-    for (fs::directory_iterator it(input.path, ec), end; !ec && it != end; it.increment(ec))
-      if (it->is_regular_file(ec)) files.push_back({&input, it->path(), identity_of(it->path())});
-  }
-  return files;
-}
-
 }  // namespace
 
 void check_replaceable(const fs::path& path, std::string_view option) {
@@ -125,16 +103,13 @@ void check_distinct_files(std::span<const NamedFile> outputs, std::span<const Na
                          "; each output needs a file of its own");
     written.push_back(id);
   }
-  for (const ReadFile& read : files_read(inputs)) {
+  for (const NamedFile& input : inputs) {
+    const Identity read = identity_of(input.path);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
-      const bool continued =
-          !read.input->continued_by.empty() && read.input->continued_by == outputs[i].option;
-      if (continued || !same_file(written[i], read.id)) continue;
-      const std::string what = read.in_directory
-                                   ? quoted(*read.in_directory) + ", read by " +
-                                         describe(read.input->option, read.input->path)
-                                   : describe(read.input->option, read.input->path);
-      throw UsageError(describe(outputs[i].option, outputs[i].path) + ": the same file as " + what +
+      const bool continued = !input.continued_by.empty() && input.continued_by == outputs[i].option;
+      if (continued || !same_file(written[i], read)) continue;
+      throw UsageError(describe(outputs[i].option, outputs[i].path) + ": the same file as " +
+                       describe(input.option, input.path) +
                        "; nin never writes over its inputs, give another name");
     }
   }

@@ -33,8 +33,7 @@ void check_replaceable(const std::filesystem::path& path, std::string_view optio
 
 // Throws UsageError when two of `outputs` are the same file, or an output is the same file as one
 // of `inputs`: the same path once normalised, or the same device and inode (hard links, symbolic
-// links to it). An input that is a directory stands for each file directly in it (the data set
-// readers open those).
+// links to it). Inputs are the files read (for a data set directory, dataset_files()).
 void check_distinct_files(std::span<const NamedFile> outputs, std::span<const NamedFile> inputs);
 
 }  // namespace nin

@@ -60,9 +60,15 @@ data-hard-link)
 data-directory)
   mkdir data && cp "$fashion/train-labels-idx1-ubyte.gz" data/ && cp data/train-labels-idx1-ubyte.gz labels.orig
   ln data/train-labels-idx1-ubyte.gz labels.h5
-  expect 2 "^nin-train: error: -o '.*labels.h5': the same file as '.*train-labels-idx1-ubyte.gz', read by --data 'data'" \
+  expect 2 "^nin-train: error: -o '.*labels.h5': the same file as --data 'data/train-labels-idx1-ubyte.gz'" \
     train --data data -o labels.h5
   unchanged data/train-labels-idx1-ubyte.gz labels.orig ;;
+beside-data)
+  # Other files in a data set directory are no input: a model and a log there may be rewritten.
+  mkdir data && ln -s "$fashion"/*-ubyte.gz data/
+  echo "an old model" > data/model.h5 && echo '{}' > data/log.jsonl
+  train --data data -o data/model.h5 --log data/log.jsonl
+  "$bin/nin-params" data/model.h5 > /dev/null || fail "data/model.h5 is not the new model" ;;
 log-is-data)
   "$fixture" dataset data.h5 && cp data.h5 data.orig
   expect 2 "^nin-train: error: --log '.*data.h5': the same file as --data" \
