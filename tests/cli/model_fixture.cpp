@@ -4,8 +4,10 @@
 //   model_fixture external-link MODEL LAYER DATASET OTHER
 //                                               replaces it by a link to the same object in OTHER
 //   model_fixture soft-link MODEL LAYER DATASET  moves it to /moved, soft-linked from its name
+//   model_fixture dataset FILE                  writes a data set of 100 patterned 28×28 images
 #include <hdf5.h>
 
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -64,11 +66,26 @@ int main(int argc, char** argv) {
       h5::close_file(file);
       return 0;
     }
+    if (argc == 3 && std::strcmp(argv[1], "dataset") == 0) {
+      // At the root, so both splits read it; labels cycle through the 10 classes.
+      h5::File file = h5::create_file(argv[2]);
+      const std::uint64_t count = 100, image_dims[] = {count, 1, 28, 28}, label_dims[] = {count};
+      std::vector<std::uint8_t> images(count * 28 * 28);
+      for (std::size_t i = 0; i < images.size(); ++i)
+        images[i] = static_cast<std::uint8_t>(i * 37 % 256);
+      std::vector<std::int32_t> labels(count);
+      for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>(i % 10);
+      h5::write_dataset<std::uint8_t>(file, "images", image_dims, images.data());
+      h5::write_dataset<std::int32_t>(file, "labels", label_dims, labels.data());
+      h5::close_file(file);
+      return 0;
+    }
   } catch (const std::exception& e) {
     std::cerr << "model_fixture: " << e.what() << "\n";
     return 1;
   }
   std::cerr << "usage: model_fixture drop-layer MODEL LAYER | reshape MODEL LAYER DATASET |\n"
-               "       external-link MODEL LAYER DATASET OTHER | soft-link MODEL LAYER DATASET\n";
+               "       external-link MODEL LAYER DATASET OTHER | soft-link MODEL LAYER DATASET |\n"
+               "       dataset FILE\n";
   return 2;
 }

@@ -9,6 +9,7 @@
 #include "nin/core/text_file.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
+#include "nin/io/output_path.hpp"
 
 namespace nin::convert_tool {
 namespace {
@@ -70,7 +71,7 @@ Conversion prepare_conversion(const ConversionOptions& options) {
   Conversion c;
   c.options = options;
   c.input_format = format_of(options.input, "input");
-  c.output_format = format_of(options.output, "output");
+  c.output_format = format_of(options.output, "-o");
   const bool onnx_out = c.output_format == cli::ModelFormat::onnx;
   if (options.softmax && !onnx_out)
     throw UsageError("--softmax applies to ONNX output; " + quoted(options.output) +
@@ -78,6 +79,18 @@ Conversion prepare_conversion(const ConversionOptions& options) {
   if (options.strip && c.input_format == cli::ModelFormat::onnx)
     throw UsageError("--strip turns a checkpoint into a model; " + quoted(options.input) +
                      " is an ONNX model, which holds no checkpoint");
+
+  if (!options.dry_run) {
+    // The input is read whole before the output replaces it, so a model may be rewritten in place.
+    std::vector<NamedFile> inputs{{"INPUT", options.input, "-o"}};
+    if (options.class_names_file) inputs.push_back({"--rename-classes", *options.class_names_file});
+    const NamedFile outputs[] = {{"-o", options.output}};
+    check_distinct_files(outputs, inputs);
+    // An output that cannot be written, or that another process is writing, fails before the
+    // input is read and converted.
+    check_output_path(options.output, "-o");
+    c.output_lock.emplace(options.output, "-o");
+  }
 
   // A training network (of batch 1) has every layer a checkpoint refers to (dropout streams).
   const bool keep_checkpoint = c.output_format == cli::ModelFormat::hdf5 && !options.strip;

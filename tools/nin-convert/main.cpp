@@ -6,7 +6,6 @@
 #include "common/cli.hpp"
 #include "nin-convert/conversion.hpp"
 #include "nin-convert/report.hpp"
-#include "nin/io/atomic_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -44,8 +43,7 @@ int main(int argc, char** argv) {
     request.softmax = softmax;
     request.strip = strip;
     if (values.count("rename-classes")) request.class_names_file = class_names;
-    // An output that cannot be written fails before the input is read and converted.
-    if (!dry_run) nin::check_output_path(request.output);
+    request.dry_run = dry_run;
     nin::convert_tool::Conversion conversion = nin::convert_tool::prepare_conversion(request);
     if (dry_run) {  // the report holds the notes
       nin::convert_tool::write_report(std::cout, conversion, report_format);

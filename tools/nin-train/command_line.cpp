@@ -1,6 +1,7 @@
 #include "nin-train/command_line.hpp"
 
 #include <sstream>
+#include <system_error>
 
 #include "common/model_loading.hpp"
 #include "nin/core/error.hpp"
@@ -43,6 +44,14 @@ TrainOptions resumed_options(const ModelContents& saved, const std::string& path
   o.log_every = command_line.log_every;
   o.stop_after = command_line.stop_after;
   return o;
+}
+
+// Model and checkpoint names say the format, as nin-convert's do; nin-train writes only HDF5.
+void require_hdf5_name(const std::string& option, const std::filesystem::path& path,
+                       const std::string& why) {
+  if (cli::model_format_of(path) != cli::ModelFormat::hdf5)
+    throw UsageError(option + " '" + path.string() + "': the file name must end in .h5 or .hdf5 (" +
+                     why + ")");
 }
 
 // A default as people write it ("0.05"), not as its double prints at full precision.
@@ -112,15 +121,24 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   job.output = output;
   job.checkpoint =
       checkpoint.empty() ? cli::checkpoint_path_for(output) : std::filesystem::path(checkpoint);
+  require_hdf5_name("-o", job.output, "nin-train writes nin models; nin-convert exports ONNX");
+  require_hdf5_name("--checkpoint", job.checkpoint, "a checkpoint is a nin model file");
   job.tool_version = std::string("nin-train ") + NIN_VERSION;
   if (!resume.empty()) {
     const ModelContents saved = read_model_file(resume, ModelParts::checkpoint);
     job.spec = saved.spec;
     o = resumed_options(saved, resume, o, values);
     job.resume = resume;
+    // The checkpoint read at the start is the one the run continues and rewrites.
+    command.inputs.push_back({"--resume", resume, "--checkpoint"});
   } else {
     job.spec = cli::load_network_any(net);
+    std::error_code not_a_file;
+    if (std::filesystem::is_regular_file(net, not_a_file)) command.inputs.push_back({"--net", net});
   }
+  for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
+  command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};
+  if (!command.log.empty()) command.outputs.push_back({"--log", command.log});
   return command;
 }
 

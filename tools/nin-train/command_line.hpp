@@ -3,8 +3,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/cli.hpp"
+#include "nin/io/output_path.hpp"
 #include "nin/train/trainer.hpp"
 
 namespace nin::train_tool {
@@ -14,6 +16,8 @@ struct TrainCommand {
   int threads = 0;
   bool quiet = false;
   std::string log;
+  std::vector<NamedFile> outputs;  // -o, --checkpoint and --log, for the checks before the run
+  std::vector<NamedFile> inputs;   // the files the run reads, which no output may be
 };
 
 // Parses the command line; returns nothing when --help or --version was answered. Throws

@@ -11,6 +11,8 @@
 #include "nin/data/dataset.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
+#include "nin/io/output_lock.hpp"
+#include "nin/io/output_path.hpp"
 
 namespace {
 
@@ -45,8 +47,12 @@ int main(int argc, char** argv) {
     nin::TrainJob& job = command->job;
     const nin::TrainOptions& o = job.options;
     nin::ThreadLimit thread_limit(command->threads);
-    nin::check_output_path(job.output);
-    nin::check_output_path(job.checkpoint);
+    // Nothing is loaded or written before the outputs are known to be safe to replace and ours.
+    nin::check_distinct_files(command->outputs, command->inputs);
+    nin::check_output_path(job.output, "-o");
+    nin::check_output_path(job.checkpoint, "--checkpoint");
+    const nin::OutputLock model_lock(job.output, "-o");
+    const nin::OutputLock checkpoint_lock(job.checkpoint, "--checkpoint");
     nin::remove_stale_temporaries(job.output);
     nin::remove_stale_temporaries(job.checkpoint);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 #include "nin/core/error.hpp"
@@ -124,6 +125,24 @@ Dataset load_dataset(const fs::path& path, const DataOptions& options) {
   throw FormatError(quoted(path) +
                     ": not a data set: expected a directory of IDX, CIFAR-10 or CIFAR-100 files, "
                     "or an HDF5 file (*.h5, *.hdf5)");
+}
+
+std::vector<fs::path> dataset_files(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return {path};
+  const auto ends_with = [](const std::string& name, std::string_view end) {
+    return name.size() >= end.size() &&
+           name.compare(name.size() - end.size(), end.size(), end) == 0;
+  };
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (ends_with(name, "-ubyte") || ends_with(name, "-ubyte.gz") || ends_with(name, ".bin") ||
+        name == "class_names.txt" || name == "batches.meta.txt" || name == "fine_label_names.txt" ||
+        name == "coarse_label_names.txt")
+      files.push_back(it->path());
+  }
+  return files;
 }
 
 }  // namespace nin

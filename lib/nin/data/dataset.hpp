@@ -52,4 +52,9 @@ class Dataset {
 // file (*.h5, *.hdf5). Throws IoError / FormatError naming the file (and record) at fault.
 Dataset load_dataset(const std::filesystem::path& path, const DataOptions& options);
 
+// The files load_dataset may read for `path`: the path itself unless it is a directory, else the
+// files in it whose names the directory formats use (IDX "*-ubyte[.gz]", CIFAR "*.bin", their
+// lists of class names), so that a run can refuse to write over one of them.
+std::vector<std::filesystem::path> dataset_files(const std::filesystem::path& path);
+
 }  // namespace nin

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "nin/core/error.hpp"
+#include "nin/io/output_path.hpp"
 
 namespace nin {
 
@@ -36,7 +37,8 @@ void crash_point(const char* stage) {
 class TemporaryFile {
  public:
   TemporaryFile(fs::path path, const std::string& target) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    // Never through a symbolic link planted at the temporary name.
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd_ < 0) throw IoError(target + ": cannot create: " + std::strerror(errno));
   }
   ~TemporaryFile() {
@@ -104,24 +106,11 @@ void write_file_atomically(const fs::path& path, std::span<const std::byte> byte
   crash_point("open");
   temporary.write_all_and_close(bytes, target);
   crash_point("before-rename");
+  // The path may have become something else since the check above; renaming would destroy it.
+  check_replaceable(path);
   temporary.rename_to(path);
   crash_point("after-rename");
   sync_directory(directory, target);
-}
-
-void check_output_path(const fs::path& path) {
-  const std::string target = quoted(path);
-  const fs::path directory = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::error_code ec;
-  const auto status = fs::status(directory, ec);
-  if (!fs::exists(status))
-    throw IoError(target + ": cannot create: no such directory " + quoted(directory));
-  if (!fs::is_directory(status))
-    throw IoError(target + ": cannot create: " + quoted(directory) + " is not a directory");
-  if (fs::is_directory(fs::status(path, ec)))
-    throw IoError(target + ": is a directory, expected a file name");
-  if (::access(directory.c_str(), W_OK) != 0)
-    throw IoError(target + ": cannot create: " + std::strerror(errno));
 }
 
 void remove_stale_temporaries(const fs::path& path) {

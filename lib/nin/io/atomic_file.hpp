@@ -10,13 +10,10 @@
 namespace nin {
 
 // Writes `bytes` to `path` as described above. Throws IoError naming the path when it cannot be
-// written; a failed write removes the temporary file and leaves an existing file at `path` as it
-// was.
+// written, or when `path` is anything but a regular file (output_path.hpp), checked again just
+// before the rename; a failed write removes the temporary file and leaves an existing file at
+// `path` as it was.
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
-
-// Throws IoError naming `path` when a file could not be written there (no such directory, a
-// directory in the way, no write permission), so that a long run fails before it starts.
-void check_output_path(const std::filesystem::path& path);
 
 // Removes leftovers "<path>.tmp-<pid>" of writes whose process died mid-write (kill -9, power
 // cut). Temporaries of live processes are left alone.

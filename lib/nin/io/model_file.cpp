@@ -12,6 +12,7 @@
 #include "nin/core/error.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/hdf5.hpp"
+#include "nin/io/output_path.hpp"
 
 namespace nin {
 

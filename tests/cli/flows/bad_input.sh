@@ -67,11 +67,11 @@ missing-layer|wrong-shape)
   fi
   expect_error_row 1 "$regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
 output-is-directory)
-  mkdir out.dir
-  expect 1 "nin-train: error: '.*out.dir': is a directory" \
-    "$bin/nin-train" -q --net "$tiny" --epochs 1 --limit 100 -o out.dir ;;
+  mkdir dir.h5
+  expect 1 "nin-train: error: -o '.*dir.h5': is a directory" \
+    "$bin/nin-train" -q --net "$tiny" --epochs 1 --limit 100 -o dir.h5 ;;
 unwritable-output)
-  expect 1 "nin-train: error: '.*no-such-dir/model.h5'" \
+  expect 1 "nin-train: error: -o '.*no-such-dir/model.h5': cannot create: no such directory" \
     "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o "$work/no-such-dir/model.h5" ;;
 diverge)
   expect 1 "nin-train: error: the loss became (NaN|infinite) at epoch 1, step [0-9]+. try a lower --lr. No checkpoint" \

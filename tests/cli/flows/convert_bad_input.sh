@@ -51,7 +51,7 @@ class-count)
     convert good.onnx -o out.h5 --rename-classes names.txt ;;
 unknown-extension)
   good
-  expect 2 "^nin-convert: error: output '.*out.bin': the file name must end in .h5, .hdf5 \(nin model\) or .onnx" \
+  expect 2 "^nin-convert: error: -o '.*out.bin': the file name must end in .h5, .hdf5 \(nin model\) or .onnx" \
     convert good.onnx -o out.bin ;;
 softmax-to-hdf5)
   good
@@ -65,7 +65,7 @@ missing-output)
   expect 2 "^nin-convert: error: .*'--output' is required" convert good.onnx ;;
 missing-directory)
   good
-  expect 1 "^nin-convert: error: '.*no-such-dir/out.h5': cannot create: no such directory" \
+  expect 1 "^nin-convert: error: -o '.*no-such-dir/out.h5': cannot create: no such directory" \
     convert good.onnx -o "$work/no-such-dir/out.h5" ;;
 *) fail "unknown case $case_name" ;;
 esac
