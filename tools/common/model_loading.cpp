@@ -21,15 +21,17 @@ NetworkSpec load_network_any(const std::string& name_or_path) {
   return load_network(name_or_path, PresetCatalog::for_executable());
 }
 
+ModelContents read_model_any(const std::filesystem::path& path, bool with_checkpoint) {
+  // Any other name is read as nin's own format, as before ONNX was supported.
+  if (model_format_of(path) == ModelFormat::onnx) return read_onnx_model(path);
+  return read_model_file(path, with_checkpoint ? ModelParts::checkpoint : ModelParts::parameters);
+}
+
 LoadedModel load_model(const std::filesystem::path& path, std::int64_t max_batch, NetworkUse use,
                        bool with_checkpoint) {
   LoadedModel model;
-  // Any other name is read as nin's own format, as before ONNX was supported.
   model.format = model_format_of(path).value_or(ModelFormat::hdf5);
-  ModelContents contents = model.format == ModelFormat::onnx
-                               ? read_onnx_model(path)
-                               : read_model_file(path, with_checkpoint ? ModelParts::checkpoint
-                                                                       : ModelParts::parameters);
+  ModelContents contents = read_model_any(path, with_checkpoint);
   model.network = contents.build_network(max_batch, use);
   model.info = std::move(contents.info);
   model.notes = std::move(contents.notes);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nin/io/model_contents.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -32,6 +33,10 @@ struct LoadedModel {
   std::optional<Checkpoint> checkpoint;  // read when asked for
   std::vector<std::string> notes;        // what an ONNX import left out or assumed
 };
+
+// Reads `path` (ONNX when it ends in .onnx, else nin's HDF5 format) as plain contents, in the
+// sandbox unless it is switched off (nin/isolation/sandbox.hpp).
+ModelContents read_model_any(const std::filesystem::path& path, bool with_checkpoint = false);
 
 // Loads `path` (ONNX when it ends in .onnx, else nin's HDF5 format) into a network built for
 // `max_batch` images and `use`; with `with_checkpoint`, also the checkpoint of a checkpoint file.

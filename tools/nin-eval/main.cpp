@@ -67,21 +67,33 @@ int main(int argc, char** argv) {
     // A model that cannot be read or evaluated gets an error row and a line on stderr; the others
     // are evaluated exactly as they would be alone, and the exit status says that one failed.
     int status = nin::cli::kSuccess;
+    // Models of one architecture (checkpoints of a run, say) share one network: only the values
+    // are copied in, and the buffers are allocated once.
+    std::unique_ptr<nin::Network> network;
+    std::string network_spec;
+    const std::int64_t max_batch =
+        std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size()));
     for (const auto& path : models) {
       nin::eval_tool::ModelResult model;
       model.path = path;
       try {
-        const nin::cli::LoadedModel loaded = nin::cli::load_model(
-            path, std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size())),
-            nin::NetworkUse::inference);
-        nin::cli::print_notes(info.name, path, loaded.notes);
-        const nin::NetworkSpec& spec = loaded.network->spec();
+        const nin::ModelContents contents = nin::cli::read_model_any(path);
+        nin::cli::print_notes(info.name, path, contents.notes);
+        const std::string spec_text = nin::to_json_text(contents.spec);
+        if (!network || spec_text != network_spec) {
+          network.reset();
+          network = contents.build_network(max_batch, nin::NetworkUse::inference);
+          network_spec = spec_text;
+        } else {
+          contents.copy_into(*network);
+        }
+        const nin::NetworkSpec& spec = contents.spec;
         model.network = spec.name.empty() ? "-" : spec.name;
         model.class_names = spec.class_names.empty() ? dataset.class_names : spec.class_names;
         std::function<void(const nin::Prediction&)> sink;
         if (writer) sink = [&](const nin::Prediction& p) { writer->write(path, p); };
         model.result =
-            nin::evaluate(*loaded.network, dataset, {}, loaded.info.normalization, top_k, sink);
+            nin::evaluate(*network, dataset, {}, contents.info.normalization, top_k, sink);
       } catch (const std::bad_alloc&) {
         throw;  // the machine, not the model: nothing later would fare better
       } catch (...) {

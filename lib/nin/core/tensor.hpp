@@ -28,6 +28,9 @@ class Tensor {
 
  private:
   struct AlignedFree {
+    AlignedFree() : unforked_bytes(0) {}
+    explicit AlignedFree(std::size_t bytes) : unforked_bytes(bytes) {}
+    std::size_t unforked_bytes;  // non-zero: the block's pages are left out of forks (tensor.cpp)
     void operator()(float* p) const;
   };
   std::unique_ptr<float[], AlignedFree> data_;
