@@ -1,5 +1,6 @@
 #include "common/cli.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -87,6 +88,9 @@ Shape parse_input_shape(const std::string& text, std::string_view option) {
 }
 
 int run(std::string_view tool, const std::function<int()>& body) {
+  // Beyond `ulimit -f`, a write then fails with EFBIG and is reported like any failed write (the
+  // partial file removed) instead of SIGXFSZ killing the process without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
   const auto report = [&](std::string_view message) {
     // Keep the message on one line even when it quotes a name with control characters.
     std::string line;

@@ -32,7 +32,8 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info,
                         boost::program_options::variables_map& values);
 
 // Runs a tool's body: every exception becomes one line "TOOL: error: ..." on stderr and exit code
-// 1 (failure) or 2 (usage error). Also reports a failed write to stdout.
+// 1 (failure) or 2 (usage error). Also reports a failed write to stdout. Ignores SIGXFSZ, so that
+// a file size limit makes writes fail with an error rather than kill the tool.
 int run(std::string_view tool, const std::function<int()>& body);
 
 }  // namespace nin::cli
