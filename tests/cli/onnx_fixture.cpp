@@ -8,6 +8,7 @@
 //       conv-dilation   the first Conv gets dilations [2, 2]
 //       two-inputs      a second graph input
 //       weight-shape    the last Conv's weight claims one input channel more (data to match)
+//       conv-huge-pads  the first Conv gets pads of 2^62 − 1 at every end
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
@@ -65,6 +66,9 @@ void break_model(onnx::ModelProto& model, const std::string& kind) {
     auto* dilations = attribute(*find_node(model, "Conv", false), "dilations");
     dilations->set_ints(0, 2);
     dilations->set_ints(1, 2);
+  } else if (kind == "conv-huge-pads") {
+    auto* pads = attribute(*find_node(model, "Conv", false), "pads");
+    for (int i = 0; i < pads->ints_size(); ++i) pads->set_ints(i, (std::int64_t{1} << 62) - 1);
   } else if (kind == "two-inputs") {
     auto* second = model.mutable_graph()->add_input();
     *second = model.graph().input(0);

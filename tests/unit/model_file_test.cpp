@@ -19,8 +19,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -31,6 +33,7 @@
 #include "nin/core/error.hpp"
 #include "nin/io/hdf5.hpp"
 #include "nin/io/model_file.hpp"
+#include "nin/io/model_values.hpp"
 #include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -514,6 +517,73 @@ BOOST_AUTO_TEST_CASE(a_zero_standard_deviation_is_refused) {
   });
   check_throws<nin::FormatError>([&] { nin::ModelReader reader(model.path); },
                                  {quoted(model.path), "/normalization/std", "positive"});
+}
+
+// Replaces one value of the float32 dataset at `path`.
+void set_value(const h5::File& f, const std::string& path, std::size_t index, float value) {
+  std::vector<float> values;
+  std::vector<std::uint64_t> dims;
+  {
+    const h5::Dataset dataset = h5::open_dataset(f, path);
+    dims = h5::dataset_info(dataset).dims;
+    std::uint64_t count = 1;
+    for (const auto d : dims) count *= d;
+    values.resize(static_cast<std::size_t>(count));
+    h5::read_dataset<float>(dataset, std::span<float>(values));
+  }
+  values.at(index) = value;
+  h5::remove_link(f, path);
+  h5::write_dataset<float>(f, path, dims, values.data());
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_parameters_are_named_with_their_index) {
+  const SavedModel model;
+  model.edit([](const h5::File& f) {
+    set_value(f, "layers/L21/weight", 17, std::numeric_limits<float>::quiet_NaN());
+  });
+  auto network = model.fresh_network();
+  {
+    const nin::ModelReader reader(model.path);
+    check_throws<nin::FormatError>(
+        [&] { reader.read_parameters(*network); },
+        {quoted(model.path) + ": layer 'L21': weight holds a non-finite value (NaN) at index 17"});
+  }
+  model.edit([](const h5::File& f) {
+    set_value(f, "layers/L21/weight", 17, 0.5f);
+    set_value(f, "layers/L32/bias", 3, -std::numeric_limits<float>::infinity());
+  });
+  const nin::ModelReader again(model.path);
+  check_throws<nin::FormatError>(
+      [&] { again.read_parameters(*network); },
+      {quoted(model.path) + ": layer 'L32': bias holds a non-finite value (-inf) at index 3"});
+}
+
+// The check both load paths (HDF5 and ONNX) share, on running statistics and normalisation.
+BOOST_AUTO_TEST_CASE(running_statistics_and_normalization_are_checked) {
+  Network network(preset("nin-mnist-bn"), 1);
+  network.initialize(3);
+  BOOST_CHECK_NO_THROW(nin::check_finite_parameters(network, {}));
+  std::string layer;
+  for (const auto& s : network.state())
+    if (s.state->name == "running_var" && layer.empty()) {
+      layer = s.layer;
+      s.state->value[2] = -0.25f;
+    }
+  check_throws<nin::FormatError>(
+      [&] { nin::check_finite_parameters(network, {}); },
+      {"layer '" + layer + "': running_var holds a negative value (-0.25) at index 2"});
+  network.initialize(3);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  check_throws<nin::FormatError>(
+      [&] {
+        nin::check_finite_parameters(network, {{nan}, {1.0f}});
+      },
+      {"/normalization/mean holds a non-finite value (NaN) at index 0"});
+  check_throws<nin::FormatError>(
+      [&] {
+        nin::check_finite_parameters(network, {{0.0f}, {nan}});
+      },
+      {"/normalization/std holds NaN at index 0, expected a positive finite number"});
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_layer_group_is_named) {

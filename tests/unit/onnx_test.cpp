@@ -834,6 +834,40 @@ BOOST_AUTO_TEST_CASE(absurd_dims_are_refused_before_allocating) {
   check_refused(e, {"weight 'conv1/weight' has dims", "more than 2^31 values"});
 }
 
+// Pads beyond a spec's limit once wrapped the padded size and made a convolution write past its
+// buffers; they are refused like a JSON spec's.
+BOOST_AUTO_TEST_CASE(huge_pads_and_strides_are_refused) {
+  Exported e;
+  for (auto& a : *e.node("conv1").mutable_attribute())
+    if (a.name() == "pads")
+      for (int i = 0; i < 4; ++i) a.set_ints(i, std::int64_t{1} << 62);
+  check_refused(e, {"Conv 'conv1': pads [4611686018427387904,", "exceed nin's limit of 65536"});
+  for (auto& a : *e.node("conv1").mutable_attribute())
+    if (a.name() == "pads")
+      for (int i = 0; i < 4; ++i) a.set_ints(i, 65537);
+  check_refused(e, {"Conv 'conv1': pads [65537,65537,65537,65537] exceed nin's limit of 65536"});
+  Exported pool;
+  for (auto& a : *pool.node("pool2").mutable_attribute())
+    if (a.name() == "strides") a.set_ints(0, std::int64_t{1} << 62);
+  check_refused(pool, {"MaxPool 'pool2': strides [4611686018427387904,2] exceed nin's limit"});
+}
+
+BOOST_AUTO_TEST_CASE(a_nan_weight_is_refused_when_copied_into_a_network) {
+  Exported e;
+  std::string& raw = *e.initializer("cccp1/weight").mutable_raw_data();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(raw.data() + 5 * sizeof(float), &nan, sizeof nan);
+  const nin::ImportedModel imported = e.import();
+  Network network(imported.spec, 1, nin::NetworkUse::inference);
+  try {
+    imported.copy_into(network);
+    BOOST_ERROR("no exception for a NaN weight");
+  } catch (const nin::FormatError& error) {
+    check_message(error.what(),
+                  {"'m.onnx': layer 'cccp1': weight holds a non-finite value (NaN) at index 5"});
+  }
+}
+
 BOOST_AUTO_TEST_CASE(pooling_nin_cannot_reproduce) {
   Exported e;
   auto& pool = e.node("pool1");

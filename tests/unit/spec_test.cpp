@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -379,6 +380,18 @@ const std::vector<BadSpec> kBadSpecs{
      "{\n  \"description\": \"网络\" x\n}",  // 网 and 络 are 3 bytes each but one column
      {"malformed JSON at line 2, column 23: "}},
     {"not an object", "[1, 2]", {"'test.json': a network spec must be a JSON object"}},
+    // nlohmann alone ends a document at a NUL byte and keeps the last of two equal keys.
+    {"malformed: a NUL byte and garbage after the document",
+     spec_text(kConv + ", " + kGap) + "\n" + std::string(1, '\0') + "{\"classes\": 9}",
+     {"'test.json': malformed JSON at line 2, column 1: a NUL byte after the document"}},
+    {"duplicate key at the top",
+     spec_text(kTop + R"(, "classes": 5)", kConv + ", " + kGap),
+     {"'test.json': key 'classes' appears twice in one object"}},
+    {"duplicate key in a layer",
+     spec_text(R"({"name": "conv1", "type": "convolution", "outputs": 4, "outputs": 5, )"
+               R"("kernel": 3}, )" +
+               kGap),
+     {"'test.json': key 'outputs' appears twice in one object"}},
 
     // Unknown names.
     {"unknown layer type",
@@ -750,6 +763,35 @@ BOOST_AUTO_TEST_CASE(with_input_reinfers_shapes_and_rejects_inputs_too_small) {
   }
   check_message(message, {"'nin-imagenet': layer 'pool3' (max_pool): kernel 3x3 is larger than its "
                           "padded input 1x1"});
+}
+
+// Specs built in code (the ONNX importer's) skip the parser's limits; shape inference must still
+// refuse sizes that would wrap around instead of computing a small, wrong shape.
+BOOST_AUTO_TEST_CASE(shape_inference_refuses_sizes_that_would_overflow) {
+  const auto refused = [](NetworkSpec spec, const std::vector<std::string>& parts) {
+    std::string message;
+    try {
+      nin::infer_shapes(spec);
+    } catch (const nin::SpecError& e) {
+      message = e.what();
+    }
+    check_message(message, parts);
+  };
+  NetworkSpec base = preset("table-4.4");
+  base.source = "crafted";
+  NetworkSpec huge_pad = base;
+  huge_pad.layers[0].window.pad_h = huge_pad.layers[0].window.pad_w = std::int64_t{1} << 62;
+  refused(huge_pad, {"'crafted': layer 'L11' (convolution): kernel 3x3, stride 1x1 and pad "
+                     "4611686018427387904x4611686018427387904 must be at most 65536"});
+  NetworkSpec huge_input = base;
+  huge_input.input = Shape{std::int64_t{1} << 40, std::int64_t{1} << 40, 1 << 20};  // wraps to 0
+  refused(huge_input, {"'crafted': input ", "has more than 2^31 elements per image"});
+  NetworkSpec huge_outputs = base;
+  huge_outputs.layers[0].outputs = std::int64_t{1} << 62;
+  refused(huge_outputs, {"layer 'L11' (convolution): outputs 4611686018427387904 must be in "
+                         "1..1048576"});
+  BOOST_TEST(Shape({std::int64_t{1} << 40, std::int64_t{1} << 40, 1}).elements() ==
+             std::numeric_limits<std::int64_t>::max());
 }
 
 BOOST_AUTO_TEST_CASE(with_classes_needs_a_convolution) {

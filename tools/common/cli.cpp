@@ -1,5 +1,6 @@
 #include "common/cli.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -118,6 +119,9 @@ Failure describe_failure(std::string_view tool, const std::exception_ptr& error)
 }
 
 int run(std::string_view tool, const std::function<int()>& body) {
+  // Beyond `ulimit -f`, a write then fails with EFBIG and is reported like any failed write (the
+  // partial file removed) instead of SIGXFSZ killing the process without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
   int code = kFailure;
   try {
     code = body();

@@ -43,7 +43,8 @@ Failure describe_failure(std::string_view tool, const std::exception_ptr& error)
 void print_error(std::string_view tool, std::string_view message);
 
 // Runs a tool's body: every exception becomes one line "TOOL: error: ..." on stderr and exit code
-// 1 (failure) or 2 (usage error). Also reports a failed write to stdout.
+// 1 (failure) or 2 (usage error). Also reports a failed write to stdout. Ignores SIGXFSZ, so that
+// a file size limit makes writes fail with an error rather than kill the tool.
 int run(std::string_view tool, const std::function<int()>& body);
 
 }  // namespace nin::cli

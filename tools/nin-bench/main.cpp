@@ -7,6 +7,7 @@
 
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
+#include "common/option_checks.hpp"
 #include "common/table.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/gemm.hpp"
@@ -100,11 +101,10 @@ int main(int argc, char** argv) {
       return nin::cli::kSuccess;
     const auto out_format =
         nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::json});
-    if (o.batch < 1 || o.infer_batch < 1 || o.batch > 65536 || o.infer_batch > 65536)
-      throw nin::UsageError("--batch and --infer-batch must be in 1..65536");
-    if (o.iterations < 1 || o.iterations > 100000)
-      throw nin::UsageError("--iterations: " + std::to_string(o.iterations) +
-                            " is not in 1..100000");
+    nin::cli::require_range("--batch", o.batch, 1, 65536);
+    nin::cli::require_range("--infer-batch", o.infer_batch, 1, 65536);
+    nin::cli::require_range("--iterations", o.iterations, 1, 100000);
+    nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     nin::ThreadLimit thread_limit(threads);
     const auto spec = nin::cli::load_network_any(net);
     const auto result = nin::run_benchmark(spec, o);

@@ -5,10 +5,12 @@
 
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
+#include "common/option_checks.hpp"
 #include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/spec/network_spec.hpp"
 
 namespace po = boost::program_options;
 
@@ -53,9 +55,10 @@ int main(int argc, char** argv) {
       throw nin::UsageError("--split: '" + split + "' is not one of test, train");
     if (labels != "fine" && labels != "coarse")
       throw nin::UsageError("--labels: '" + labels + "' is not one of fine, coarse");
-    if (top_k < 1) throw nin::UsageError("--top-k must be at least 1");
-    if (batch < 1 || batch > 65536) throw nin::UsageError("--batch must be in 1..65536");
-    if (limit < 0) throw nin::UsageError("--limit must not be negative");
+    nin::cli::require_range("--top-k", top_k, 1, nin::kMaxSpecChannels);
+    nin::cli::require_range("--batch", batch, 1, 65536);
+    nin::cli::require_range("--limit", limit, 0, nin::cli::kMaxCountOption);
+    nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     nin::ThreadLimit thread_limit(threads);
 
     const nin::Dataset dataset = nin::load_dataset(

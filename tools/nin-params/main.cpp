@@ -5,6 +5,7 @@
 
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
+#include "common/option_checks.hpp"
 #include "nin-params/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -42,8 +43,7 @@ int main(int argc, char** argv) {
     if (language != "en" && language != "zh")
       throw nin::UsageError("--lang: '" + language + "' is not one of en, zh");
     report.language = language == "zh" ? nin::params::Language::zh : nin::params::Language::en;
-    if (batch < 1 || batch > (1 << 20))
-      throw nin::UsageError("--batch: " + std::to_string(batch) + " is not in 1..1048576");
+    nin::cli::require_range("--batch", batch, 1, nin::kMaxSpecChannels);
     report.batch = batch;
     report.compare_fc = values.count("compare-fc") > 0;
 
@@ -51,8 +51,7 @@ int main(int argc, char** argv) {
     if (values.count("input"))
       spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
     if (values.count("classes")) {
-      if (classes < 1 || classes > (1 << 20))
-        throw nin::UsageError("--classes: " + std::to_string(classes) + " is not in 1..1048576");
+      nin::cli::require_range("--classes", classes, 1, nin::kMaxSpecChannels);
       spec = nin::with_classes(std::move(spec), classes);
     }
     nin::params::write_report(std::cout, spec, report);

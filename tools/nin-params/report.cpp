@@ -8,8 +8,6 @@
 namespace nin::params {
 namespace {
 
-constexpr std::int64_t kBytesPerFloat = 4;
-
 struct Words {
   std::vector<std::string> header;
   std::string total;
@@ -54,31 +52,32 @@ void write_json(std::ostream& out, const NetworkSpec& spec, const std::vector<La
   using json = nlohmann::ordered_json;
   json layers = json::array();
   for (const auto& row : rows)
-    layers.push_back(
-        {{"name", row.name},
-         {"type", std::string(to_string(row.type))},
-         {"kind", row.kind},
-         {"input", hwc_array(row.input)},
-         {"output", hwc_array(row.output)},
-         {"kernel", row.kernel},
-         {"params_formula", row.formula},
-         {"params", row.cost.parameters},
-         {"macs", row.cost.macs},
-         {"activation_bytes", row.cost.activation_elements * kBytesPerFloat * options.batch}});
-  json doc = {{"network", spec.name.empty() ? spec.source : spec.name},
-              {"input", hwc_array(spec.input)},
-              {"classes", spec.classes},
-              {"batch", options.batch},
-              {"conventions",
-               {{"shapes", "[height, width, channels]"},
-                {"macs", "multiply-accumulates of convolutions per image; 1 MAC = 2 FLOPs"},
-                {"activation_bytes",
-                 "float32 layer outputs for the whole batch; ReLU and dropout in place"}}},
-              {"layers", std::move(layers)},
-              {"totals",
-               {{"params", total.parameters},
-                {"macs", total.macs},
-                {"activation_bytes", total.activation_elements * kBytesPerFloat * options.batch}}}};
+    layers.push_back({{"name", row.name},
+                      {"type", std::string(to_string(row.type))},
+                      {"kind", row.kind},
+                      {"input", hwc_array(row.input)},
+                      {"output", hwc_array(row.output)},
+                      {"kernel", row.kernel},
+                      {"params_formula", row.formula},
+                      {"params", row.cost.parameters},
+                      {"macs", row.cost.macs},
+                      {"activation_bytes",
+                       activation_bytes(spec, row.cost.activation_elements, options.batch)}});
+  json doc = {
+      {"network", spec.name.empty() ? spec.source : spec.name},
+      {"input", hwc_array(spec.input)},
+      {"classes", spec.classes},
+      {"batch", options.batch},
+      {"conventions",
+       {{"shapes", "[height, width, channels]"},
+        {"macs", "multiply-accumulates of convolutions per image; 1 MAC = 2 FLOPs"},
+        {"activation_bytes",
+         "float32 layer outputs for the whole batch; ReLU and dropout in place"}}},
+      {"layers", std::move(layers)},
+      {"totals",
+       {{"params", total.parameters},
+        {"macs", total.macs},
+        {"activation_bytes", activation_bytes(spec, total.activation_elements, options.batch)}}}};
   if (options.compare_fc) {
     const auto head = fully_connected_head(spec);
     if (head)
@@ -106,7 +105,7 @@ void write_report(std::ostream& out, const NetworkSpec& spec, const ReportOption
     return markdown ? cli::with_thousands(n) : std::to_string(n);
   };
   const auto bytes = [&](std::int64_t elements) {
-    const auto b = elements * kBytesPerFloat * options.batch;
+    const auto b = activation_bytes(spec, elements, options.batch);
     return markdown ? cli::human_bytes(b) : std::to_string(b);
   };
   const Words text = words(options.language);

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "common/model_loading.hpp"
+#include "common/option_checks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/io/model_contents.hpp"
@@ -32,17 +33,41 @@ std::vector<double> parse_milestones(const std::string& text) {
   return epochs;
 }
 
+// Every numeric option's range; a recipe read from a checkpoint is held to the same.
+void check_recipe(const TrainOptions& o) {
+  cli::require_range("--epochs", o.epochs, 1, 100000);
+  cli::require_range("--stop-after", o.stop_after, 0, 100000);  // 0: run to the end
+  cli::require_range("--batch", o.batch, 1, 65536);
+  cli::require_finite("--lr", o.schedule.base_lr, {.min = 0, .min_open = true});
+  cli::require_finite("--lr-step", o.schedule.step_epochs, {.min = 0, .min_open = true});
+  cli::require_finite("--lr-gamma", o.schedule.gamma, {.min = 0, .min_open = true});
+  cli::require_finite("--warmup", o.schedule.warmup_epochs);
+  for (const double epoch : o.schedule.milestones) cli::require_finite("--lr-milestones", epoch);
+  cli::require_finite("--momentum", o.momentum, {.min = 0, .max = 1, .max_open = true});
+  cli::require_finite("--weight-decay", o.weight_decay);
+  cli::require_range("--crop-pad", o.augmentation.crop_pad, 0, 64);
+  cli::require_range("--val", o.validation, 0, cli::kMaxCountOption);
+  cli::require_range("--limit", o.limit, 0, cli::kMaxCountOption);
+  cli::require_finite("--checkpoint-minutes", o.checkpoint_minutes);
+  cli::require_range("--log-every", o.log_every, 0, cli::kMaxCountOption);
+}
+
 // The recipe saved in a checkpoint; only the run's length and logistics come from the command line.
 TrainOptions resumed_options(const ModelContents& saved, const std::string& path,
                              const TrainOptions& command_line, const po::variables_map& values) {
   if (!saved.checkpoint)
     throw FormatError("'" + path + "': a model without training state cannot be resumed");
-  TrainOptions o = TrainOptions::from_json(saved.checkpoint->options_json);
+  TrainOptions o = TrainOptions::from_json(saved.checkpoint->options_json, path);
   if (!values["epochs"].defaulted()) o.epochs = command_line.epochs;
   if (!values["data"].defaulted()) o.data = command_line.data;
   o.checkpoint_minutes = command_line.checkpoint_minutes;
   o.log_every = command_line.log_every;
   o.stop_after = command_line.stop_after;
+  try {
+    check_recipe(o);
+  } catch (const UsageError& e) {
+    throw FormatError("'" + path + "': training options: " + e.what());
+  }
   return o;
 }
 
@@ -66,7 +91,7 @@ std::string shortest(double value) {
 std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli::ToolInfo& info) {
   TrainCommand command;
   TrainOptions& o = command.job.options;
-  std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule, milestones, labels;
+  std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule, milestones, labels, seed;
   o.data = kDefaultDataPath;
   bool no_nesterov = false;
   po::options_description options("Options");
@@ -94,7 +119,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("val", po::value(&o.validation)->default_value(0), "hold out this many training images for validation (0: use the test set)")
       ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
       ("limit", po::value(&o.limit)->default_value(0), "use only the first N images of each split (0: all)")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "random seed")
+      ("seed", po::value(&seed)->default_value(std::to_string(o.seed)), "random seed")
       ("threads", po::value(&command.threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
       ("checkpoint-minutes", po::value(&o.checkpoint_minutes)->default_value(0), "also checkpoint within epochs this often")
       ("log", po::value(&command.log), "append one JSON object per epoch to this file")
@@ -110,12 +135,9 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
     throw UsageError("--labels: '" + labels + "' is not one of fine, coarse");
   o.labels = labels == "coarse" ? LabelKind::coarse : LabelKind::fine;
   if (output.empty()) throw UsageError("missing -o/--output: where to write the model");
-  if (o.epochs < 1 || o.epochs > 100000) throw UsageError("--epochs must be in 1..100000");
-  if (o.batch < 1 || o.batch > 65536) throw UsageError("--batch must be in 1..65536");
-  if (!(o.schedule.base_lr > 0)) throw UsageError("--lr must be positive");
-  if (o.augmentation.crop_pad < 0 || o.augmentation.crop_pad > 64)
-    throw UsageError("--crop-pad must be in 0..64");
-  if (o.limit < 0) throw UsageError("--limit must not be negative");
+  check_recipe(o);
+  cli::require_range("--threads", command.threads, 0, cli::kMaxThreadsOption);
+  o.seed = cli::parse_unsigned("--seed", seed);
 
   TrainJob& job = command.job;
   job.output = output;

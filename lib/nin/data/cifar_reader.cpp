@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "nin/core/checked_math.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/reader_support.hpp"
 
@@ -47,13 +49,15 @@ void read_records(const std::vector<fs::path>& files, const CifarLayout& layout,
   std::int64_t total = 0;
   for (const auto& file : files) {
     counts.push_back(count_records(file, record_bytes, layout.format));
-    total += counts.back();
+    total = checked_add(total, counts.back()).value_or(std::numeric_limits<std::int64_t>::max());
   }
   const std::int64_t n = limit > 0 ? std::min(total, limit) : total;
-  if (static_cast<std::uint64_t>(n * kPixels) > kMaxDatasetBytes)
-    throw FormatError(quoted(files.front()) + ": " + std::to_string(n) + " images (" +
-                      byte_text(static_cast<std::uint64_t>(n * kPixels)) + ") are more than the " +
-                      byte_text(kMaxDatasetBytes) + " a data set may take");
+  const auto bytes = checked_mul(n, kPixels);
+  if (!bytes || static_cast<std::uint64_t>(*bytes) > kMaxDatasetBytes)
+    throw FormatError(
+        quoted(files.front()) + ": " + std::to_string(n) + " images (" +
+        (bytes ? byte_text(static_cast<std::uint64_t>(*bytes)) : "beyond 2^63 bytes") +
+        ") are more than the " + byte_text(kMaxDatasetBytes) + " a data set may take");
   data.bytes.resize(static_cast<std::size_t>(n * kPixels));
   data.labels.resize(static_cast<std::size_t>(n));
 

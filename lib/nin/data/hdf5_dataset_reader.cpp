@@ -1,11 +1,13 @@
 #include "nin/data/hdf5_dataset_reader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "nin/core/checked_math.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/reader_support.hpp"
 #include "nin/io/hdf5.hpp"
@@ -163,9 +165,10 @@ Dataset read_hdf5_dataset(const fs::path& path, const DataOptions& options) {
   const auto& dims = info.dims;
   if (std::find(dims.begin(), dims.end(), 0u) != dims.end())
     throw FormatError(where + ": dimensions " + h5::dims_text(dims) + " hold no image");
-  const auto image_limit = static_cast<std::uint64_t>(kMaxImageElements);
-  const bool image_fits = dims[1] <= image_limit && dims[2] <= image_limit / dims[1] &&
-                          dims[3] <= image_limit / (dims[1] * dims[2]);  // without overflow
+  const auto plane = checked_mul(dims[1], dims[2]);
+  const auto image_values = plane ? checked_mul(*plane, dims[3]) : std::nullopt;
+  const bool image_fits =
+      image_values && *image_values <= static_cast<std::uint64_t>(kMaxImageElements);
   if (dims[0] > static_cast<std::uint64_t>(kMaxImages) || !image_fits)
     throw FormatError(where + ": dimensions " + h5::dims_text(dims) + " exceed the limits of " +
                       std::to_string(kMaxImages) + " images and " +
@@ -175,6 +178,7 @@ Dataset read_hdf5_dataset(const fs::path& path, const DataOptions& options) {
   const auto d = [&](std::size_t i) { return static_cast<std::int64_t>(dims[i]); };
   const Shape shape = nhwc ? Shape{d(3), d(1), d(2)} : Shape{d(1), d(2), d(3)};
   const std::int64_t n = options.limit > 0 ? std::min(count, options.limit) : count;
+  // At most 2^31 images of 2^26 values of 4 bytes: the product fits in 64 bits.
   const auto total_bytes = static_cast<std::uint64_t>(n * shape.elements()) * info.type_size;
   if (total_bytes > kMaxDatasetBytes)
     throw FormatError(where + ": " + std::to_string(n) + " images of " + h5::dims_text(dims) +
@@ -206,6 +210,17 @@ Dataset read_hdf5_dataset(const fs::path& path, const DataOptions& options) {
     data.bytes = read_images<std::uint8_t>(images, n, shape, nhwc);
   else
     data.floats = read_images<float>(images, n, shape, nhwc);
+  // A NaN or infinite pixel would make every loss and prediction of its batch NaN.
+  const auto bad = std::find_if(data.floats.begin(), data.floats.end(),
+                                [](float v) { return !std::isfinite(v); });
+  if (bad != data.floats.end()) {
+    const auto at = static_cast<std::int64_t>(bad - data.floats.begin());
+    throw FormatError(where + ": image " + std::to_string(at / shape.elements()) + " holds " +
+                      (std::isnan(*bad) ? "NaN"
+                       : *bad > 0       ? "inf"
+                                        : "-inf") +
+                      ", expected finite pixel values");
+  }
   return data;
 }
 

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "nin/core/checked_math.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/gzip_file.hpp"
 #include "nin/data/reader_support.hpp"
@@ -164,13 +165,16 @@ Dataset read_idx(const fs::path& dir, const DataOptions& options) {
                       " labels, but " + quoted(images_path) + " has " + std::to_string(count) +
                       " images");
   if (count == 0) throw FormatError(quoted(images_path) + ": holds no images");
-  if (rows == 0 || cols == 0 || rows * cols > kMaxImageElements)
+  // Dims are 32-bit words from the file: their product may not fit even in 64 bits.
+  const auto pixels = checked_mul(rows, cols);
+  if (rows == 0 || cols == 0 || !pixels || *pixels > kMaxImageElements)
     throw FormatError(quoted(images_path) + ": images of " + std::to_string(rows) + "x" +
-                      std::to_string(cols) + " pixels, expected 1 to " +
+                      std::to_string(cols) + " pixels are too large, expected 1 to " +
                       std::to_string(kMaxImageElements) + " pixels each");
   const std::int64_t n = options.limit > 0 ? std::min(count, options.limit) : count;
-  const auto image_bytes = static_cast<std::uint64_t>(rows * cols);
-  check_plain_size(images, n, rows * cols, "image");
+  // Below 2^32 images of at most 2^26 pixels: the byte counts from here on fit in 64 bits.
+  const auto image_bytes = static_cast<std::uint64_t>(*pixels);
+  check_plain_size(images, n, *pixels, "image");
   check_plain_size(labels, n, 1, "label");
   if (static_cast<std::uint64_t>(n) * image_bytes > kMaxDatasetBytes)
     throw FormatError(
@@ -194,7 +198,7 @@ Dataset read_idx(const fs::path& dir, const DataOptions& options) {
   data.format = "idx";
   data.source = images_path.string() + ", " + labels_path.string();
 
-  data.bytes = read_records(images, n, rows * cols, "image");
+  data.bytes = read_records(images, n, *pixels, "image");
   const std::vector<std::uint8_t> label_bytes = read_records(labels, n, 1, "label");
   data.labels.resize(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {

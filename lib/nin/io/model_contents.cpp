@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nin/core/error.hpp"
+#include "nin/io/model_values.hpp"
 #include "nin/isolation/sandbox.hpp"
 #include "nin/isolation/wire.hpp"
 
@@ -107,6 +108,12 @@ void ModelContents::copy_into(Network& target) const {
   std::copy(parameters.begin(), parameters.end(), values.begin());
   for (std::size_t i = 0; i < states.size(); ++i)
     std::copy(state[i].begin(), state[i].end(), states[i].state->value);
+  // Checked by the reader too; again here, where the values arrive from another process.
+  try {
+    check_finite_parameters(target, info.normalization);
+  } catch (const FormatError& e) {
+    throw FormatError(q + ": " + e.what());
+  }
 }
 
 std::string encode_model_contents(const ModelContents& contents) {

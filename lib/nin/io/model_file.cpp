@@ -10,9 +10,11 @@
 #include <utility>
 
 #include "nin/core/error.hpp"
+#include "nin/core/strict_json.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/hdf5.hpp"
 #include "nin/io/output_path.hpp"
+#include "nin/io/model_values.hpp"
 
 namespace nin {
 
@@ -335,8 +337,9 @@ ModelReader::ModelReader(const fs::path& path) : path_(path), file_(std::make_un
   }
 
   const std::string class_names = hdf5::read_string_attribute(root, "class_names");
-  const auto names = nlohmann::json::parse(class_names, nullptr, false);
-  bool names_ok = names.is_array() && names.size() == spec_.class_names.size();
+  nlohmann::json names;
+  bool names_ok = !parse_strict_json(class_names, names) && names.is_array() &&
+                  names.size() == spec_.class_names.size();
   for (std::size_t i = 0; names_ok && i < names.size(); ++i)
     names_ok = names[i].is_string() && names[i].get<std::string>() == spec_.class_names[i];
   if (!names_ok)
@@ -349,10 +352,11 @@ ModelReader::ModelReader(const fs::path& path) : path_(path), file_(std::make_un
     Normalization& n = info_.normalization;
     n.mean = read_per_channel(group, path, "mean", spec_.input.channels);
     n.std = read_per_channel(group, path, "std", spec_.input.channels);
-    for (const float s : n.std)
-      if (!(s > 0.0f))
-        throw FormatError(q + ": /normalization/std holds " + number_text(s) +
-                          ", expected positive values");
+    try {
+      check_normalization(n);
+    } catch (const FormatError& e) {
+      throw FormatError(q + ": " + e.what());
+    }
   }
 
   Provenance& p = info_.provenance;
@@ -372,6 +376,11 @@ bool ModelReader::has_checkpoint() const {
 
 void ModelReader::read_parameters(Network& network) const {
   read_slots(file_->file, path_, {kLayersGroup, "layer"}, parameter_and_state_slots(network));
+  try {
+    check_finite_parameters(network, info_.normalization);
+  } catch (const FormatError& e) {
+    throw FormatError(quoted(path_) + ": " + e.what());
+  }
 }
 
 Checkpoint ModelReader::read_checkpoint(Network& network) const {

@@ -361,6 +361,15 @@ class GraphMapper {
     return onnx_tensors::read_floats(tensor, tensor_where);
   }
 
+  // Kernels, strides and pads within the limits of a spec (a JSON spec caps them the same way),
+  // so that no size computed from them can overflow.
+  static void check_extents(const std::string& where, const char* name, const Dims& values) {
+    for (const auto v : values)
+      if (v > kMaxSpecExtent)
+        throw FormatError(where + ": " + name + " " + dims_text(values) +
+                          " exceed nin's limit of " + std::to_string(kMaxSpecExtent));
+  }
+
   // Pads [top, left, bottom, right] from `pads` or `auto_pad`; SAME_* padding is accepted where
   // it splits evenly or the split does not matter (checked by the caller).
   Dims padding(const Attributes& a, const Window2d& w, const std::string& where) const {
@@ -369,6 +378,7 @@ class GraphMapper {
       const Dims pads = a.integers("pads", {0, 0, 0, 0}, 4);
       for (const auto p : pads)
         if (p < 0) throw FormatError(where + ": pads " + dims_text(pads) + " are negative");
+      check_extents(where, "pads", pads);
       return pads;
     }
     if (auto_pad == "VALID") return {0, 0, 0, 0};
@@ -418,6 +428,8 @@ class GraphMapper {
     Window2d w{w_dims[2], w_dims[3], strides[0], strides[1], 0, 0};
     if (w.stride_h < 1 || w.stride_w < 1)
       throw FormatError(where + ": strides " + dims_text(strides) + " must be positive");
+    check_extents(where, "kernel_shape", kernel);
+    check_extents(where, "strides", strides);
     const Dims pads = padding(a, w, where);
     w.pad_h = pads[0];
     w.pad_w = pads[1];
@@ -477,6 +489,8 @@ class GraphMapper {
     if (w.stride_h < 1 || w.stride_w < 1 || w.kernel_h < 1 || w.kernel_w < 1)
       throw FormatError(where + ": kernel_shape " + dims_text(kernel) + " and strides " +
                         dims_text(strides) + " must be positive");
+    check_extents(where, "kernel_shape", kernel);
+    check_extents(where, "strides", strides);
     const Dims pads = padding(a, w, where);
     p.pad_top = pads[0];
     p.pad_left = pads[1];

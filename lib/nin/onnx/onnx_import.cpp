@@ -9,6 +9,7 @@
 
 #include "nin/core/error.hpp"
 #include "nin/core/text_file.hpp"
+#include "nin/io/model_values.hpp"
 #include "nin/onnx/onnx_graph_mapper.hpp"
 #include "nin/onnx/onnx_metadata.hpp"
 #include "nin/onnx/onnx_tensors.hpp"
@@ -136,6 +137,11 @@ void ImportedModel::copy_into(Network& network) const {
   for (const auto& s : network.state()) {
     const auto& t = find(s.layer, s.state->name, s.state->dims);
     std::copy(t.values.begin(), t.values.end(), s.state->value);
+  }
+  try {
+    check_finite_parameters(network, info.normalization);
+  } catch (const FormatError& e) {
+    throw FormatError("'" + spec.source + "': " + e.what());
   }
 }
 

@@ -15,12 +15,17 @@ struct LayerCost {
   std::int64_t activation_elements = 0;  // per image; 0 for in-place layers
 };
 
+// Throws SpecError naming the layer when a count does not fit in 64 bits.
 LayerCost layer_cost(const LayerSpec& layer);
 
 // True for layers that overwrite their input (ReLU, dropout) and so need no activation buffer.
 bool works_in_place(LayerType type);
 
-// Sum over all layers.
+// Sum over all layers; throws SpecError naming the spec when a total does not fit in 64 bits.
 LayerCost network_cost(const NetworkSpec& spec);
+
+// Bytes of `elements` float32 activations per image for `batch` images; throws SpecError naming
+// the spec when they do not fit in 64 bits.
+std::int64_t activation_bytes(const NetworkSpec& spec, std::int64_t elements, std::int64_t batch);
 
 }  // namespace nin

@@ -2,22 +2,17 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 
 #include "nin/core/error.hpp"
+#include "nin/core/strict_json.hpp"
 #include "nin/core/text_file.hpp"
 
 namespace nin {
 namespace {
 
 using nlohmann::json;
-
-// Guards against specs that would ask for absurd buffers before anything is allocated.
-constexpr std::int64_t kMaxExtent = 1 << 16;                  // height, width, kernel, stride, pad
-constexpr std::int64_t kMaxChannels = 1 << 20;                // channels, outputs, classes
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;  // per-image activations of a layer
 
 struct LayerTypeName {
   LayerType type;
@@ -208,9 +203,9 @@ WeightInit parse_init(const json& v, const FieldReader& layer) {
 Window2d read_window(const FieldReader& reader) {
   reader.require("kernel");
   Window2d w;
-  std::tie(w.kernel_h, w.kernel_w) = reader.pair_or("kernel", 1, 1, kMaxExtent);
-  std::tie(w.stride_h, w.stride_w) = reader.pair_or("stride", 1, 1, kMaxExtent);
-  std::tie(w.pad_h, w.pad_w) = reader.pair_or("pad", 0, 0, kMaxExtent);
+  std::tie(w.kernel_h, w.kernel_w) = reader.pair_or("kernel", 1, 1, kMaxSpecExtent);
+  std::tie(w.stride_h, w.stride_w) = reader.pair_or("stride", 1, 1, kMaxSpecExtent);
+  std::tie(w.pad_h, w.pad_w) = reader.pair_or("pad", 0, 0, kMaxSpecExtent);
   return w;
 }
 
@@ -230,7 +225,7 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
 
   switch (layer.type) {
     case LayerType::convolution: {
-      layer.outputs = reader.integer("outputs", 1, kMaxChannels);
+      layer.outputs = reader.integer("outputs", 1, kMaxSpecChannels);
       layer.window = read_window(reader);
       layer.bias = reader.boolean_or("bias", true);
       if (reader.has("init")) layer.init = parse_init(v.at("init"), reader);
@@ -263,29 +258,6 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
       break;
   }
   return layer;
-}
-
-// Converts nlohmann's byte offset into the line and column an editor shows.
-std::string position_text(std::string_view text, std::size_t byte) {
-  std::size_t line = 1, column = 1;
-  const std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++column;  // count characters, not the continuation bytes of UTF-8 sequences
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
-std::string parse_error_reason(const std::string& what) {
-  // nlohmann messages read "[json.exception.parse_error.101] parse error at line 1, column 2:
-  // syntax error while parsing value - invalid literal; last read: 'x'"; keep the part after the
-  // position, which says what is wrong.
-  const auto colon = what.find(": ", what.find("parse error"));
-  return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
 }  // namespace
@@ -323,12 +295,8 @@ Shape pooled_shape(const Shape& input, const Window2d& window, bool ceil_mode) {
 NetworkSpec parse_network_spec(std::string_view json_text, const std::string& source) {
   const std::string quoted = "'" + source + "'";
   json doc;
-  try {
-    doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
-    throw SpecError(quoted + ": malformed JSON at " + position_text(json_text, e.byte) + ": " +
-                    parse_error_reason(e.what()));
-  }
+  if (const auto problem = parse_strict_json(json_text, doc))
+    throw SpecError(quoted + ": " + *problem);
   if (!doc.is_object()) throw SpecError(quoted + ": a network spec must be a JSON object");
   FieldReader reader(doc, quoted);
   reader.reject_unknown(
@@ -346,10 +314,10 @@ NetworkSpec parse_network_spec(std::string_view json_text, const std::string& so
     reader.fail("field 'input' must be an object {\"channels\": C, \"height\": H, \"width\": W}");
   FieldReader input_reader(input, quoted + ": input");
   input_reader.reject_unknown({"channels", "height", "width"});
-  spec.input.channels = input_reader.integer("channels", 1, kMaxChannels);
-  spec.input.height = input_reader.integer("height", 1, kMaxExtent);
-  spec.input.width = input_reader.integer("width", 1, kMaxExtent);
-  spec.classes = reader.integer("classes", 1, kMaxChannels);
+  spec.input.channels = input_reader.integer("channels", 1, kMaxSpecChannels);
+  spec.input.height = input_reader.integer("height", 1, kMaxSpecExtent);
+  spec.input.width = input_reader.integer("width", 1, kMaxSpecExtent);
+  spec.classes = reader.integer("classes", 1, kMaxSpecChannels);
 
   if (reader.has("class_names")) {
     const json& names = doc.at("class_names");
@@ -382,7 +350,9 @@ NetworkSpec load_network_spec(const std::filesystem::path& path) {
 
 void infer_shapes(NetworkSpec& spec) {
   const std::string quoted = "'" + spec.source + "'";
-  if (spec.input.elements() > kMaxElements)
+  if (spec.input.channels <= 0 || spec.input.height <= 0 || spec.input.width <= 0)
+    throw SpecError(quoted + ": input " + shape_text(spec.input) + " is not positive");
+  if (spec.input.elements() > kMaxSpecElements)
     throw SpecError(quoted + ": input " + shape_text(spec.input) +
                     " has more than 2^31 elements per image");
   Shape shape = spec.input;
@@ -401,16 +371,25 @@ void infer_shapes(NetworkSpec& spec) {
         if (w.kernel_h <= 0 || w.kernel_w <= 0) fail("kernel must be positive");
         if (w.stride_h <= 0 || w.stride_w <= 0) fail("stride must be at least 1");
         if (w.pad_h < 0 || w.pad_w < 0) fail("pad must not be negative");
+        // Specs built in code (from an ONNX graph) skip the parser's limits; with these, no size
+        // below can overflow.
+        for (const auto extent : {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_h, w.pad_w})
+          if (extent > kMaxSpecExtent)
+            fail("kernel " + dims(w.kernel_h, w.kernel_w) + ", stride " +
+                 dims(w.stride_h, w.stride_w) + " and pad " + dims(w.pad_h, w.pad_w) +
+                 " must be at most " + std::to_string(kMaxSpecExtent));
         const auto padded_h = shape.height + 2 * w.pad_h;
         const auto padded_w = shape.width + 2 * w.pad_w;
         if (w.kernel_h > padded_h || w.kernel_w > padded_w)
           fail("kernel " + dims(w.kernel_h, w.kernel_w) + " is larger than its padded input " +
                dims(padded_h, padded_w) + " (input " + shape_text(shape) + ")");
         if (layer.type == LayerType::convolution) {
-          if (layer.outputs <= 0) fail("outputs must be positive");
-          // fan_in is at most 2^52 here; compare by division so the weight count cannot overflow.
-          const auto fan_in = w.kernel_h * w.kernel_w * shape.channels;
-          if (fan_in > kMaxElements / layer.outputs)
+          if (layer.outputs <= 0 || layer.outputs > kMaxSpecChannels)
+            fail("outputs " + std::to_string(layer.outputs) + " must be in 1.." +
+                 std::to_string(kMaxSpecChannels));
+          const auto weights =
+              checked_product({w.kernel_h, w.kernel_w, shape.channels, layer.outputs});
+          if (!weights || *weights > kMaxSpecElements)
             fail("(" + dims(w.kernel_h, w.kernel_w) + "x" + std::to_string(shape.channels) + ")x" +
                  std::to_string(layer.outputs) + " weights are more than 2^31");
           shape = {layer.outputs,
@@ -439,7 +418,7 @@ void infer_shapes(NetworkSpec& spec) {
     }
     if (shape.height <= 0 || shape.width <= 0 || shape.channels <= 0)
       fail("output size " + shape_text(shape) + " is not positive");
-    if (shape.elements() > kMaxElements)
+    if (shape.elements() > kMaxSpecElements)
       fail("output " + shape_text(shape) + " has more than 2^31 elements per image");
     layer.output = shape;
   }

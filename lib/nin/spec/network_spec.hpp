@@ -9,7 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "nin/core/checked_math.hpp"
+
 namespace nin {
+
+// Limits of a spec, checked when it is parsed and again by shape inference (for specs built in
+// code, e.g. from an ONNX graph), so that no size computed from a spec can overflow.
+inline constexpr std::int64_t kMaxSpecExtent = 1 << 16;    // height, width, kernel, stride, pad
+inline constexpr std::int64_t kMaxSpecChannels = 1 << 20;  // channels, outputs, classes
+inline constexpr std::int64_t kMaxSpecElements = std::int64_t{1} << 31;  // values of a layer's
+                                                                         // image or weights
 
 // Shape of one image's activations, channels first.
 struct Shape {
@@ -17,8 +26,9 @@ struct Shape {
   std::int64_t height = 0;
   std::int64_t width = 0;
 
-  std::int64_t elements() const { return channels * height * width; }
-  std::int64_t plane_size() const { return height * width; }
+  // Saturated at INT64_MAX rather than wrapped, so that a limit check refuses an absurd shape.
+  std::int64_t elements() const { return saturating_product({channels, height, width}); }
+  std::int64_t plane_size() const { return saturating_product({height, width}); }
   bool operator==(const Shape&) const = default;
 };
 

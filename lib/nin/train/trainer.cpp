@@ -9,6 +9,7 @@
 #include "nin/core/error.hpp"
 #include "nin/core/random.hpp"
 #include "nin/io/model_contents.hpp"
+#include "nin/core/strict_json.hpp"
 #include "nin/train/evaluate.hpp"
 #include "nin/train/sgd.hpp"
 
@@ -62,35 +63,45 @@ std::string TrainOptions::to_json() const {
   return j.dump();
 }
 
-TrainOptions TrainOptions::from_json(const std::string& text) {
+TrainOptions TrainOptions::from_json(const std::string& text, const std::string& source) {
+  const std::string where = "'" + source + "': training options";
+  nlohmann::json j;
+  if (const auto problem = parse_strict_json(text, j)) throw FormatError(where + ": " + *problem);
+  if (!j.is_object()) throw FormatError(where + ": not a JSON object");
+  // The key being read, for messages: nlohmann's own name neither the file nor the key.
+  std::string key;
+  const auto at = [&](const char* name) -> const nlohmann::json& {
+    key = name;
+    if (!j.contains(name)) throw FormatError(where + ": no key '" + key + "'");
+    return j.at(name);
+  };
   try {
-    const auto j = nlohmann::json::parse(text);
     TrainOptions o;
-    o.data = j.at("data").get<std::string>();
-    o.labels = j.at("labels").get<std::string>() == "coarse" ? LabelKind::coarse : LabelKind::fine;
-    o.limit = j.at("limit").get<std::int64_t>();
-    o.epochs = j.at("epochs").get<std::int64_t>();
-    o.batch = j.at("batch").get<std::int64_t>();
-    o.schedule.base_lr = j.at("lr").get<double>();
-    o.schedule.kind = parse_schedule_kind(j.at("lr_schedule").get<std::string>());
-    o.schedule.gamma = j.at("gamma").get<double>();
-    o.schedule.step_epochs = j.at("step_epochs").get<double>();
-    o.schedule.milestones = j.at("milestones").get<std::vector<double>>();
-    o.schedule.warmup_epochs = j.at("warmup_epochs").get<double>();
-    o.momentum = j.at("momentum").get<double>();
-    o.nesterov = j.at("nesterov").get<bool>();
-    o.weight_decay = j.at("weight_decay").get<double>();
-    o.augmentation.crop_pad = j.at("crop_pad").get<std::int64_t>();
-    o.augmentation.flip = j.at("flip").get<bool>();
-    o.validation = j.at("validation").get<std::int64_t>();
-    o.seed = j.at("seed").get<std::uint64_t>();
-    o.checkpoint_minutes = j.at("checkpoint_minutes").get<double>();
-    o.log_every = j.at("log_every").get<std::int64_t>();
+    o.data = at("data").get<std::string>();
+    o.labels = at("labels").get<std::string>() == "coarse" ? LabelKind::coarse : LabelKind::fine;
+    o.limit = at("limit").get<std::int64_t>();
+    o.epochs = at("epochs").get<std::int64_t>();
+    o.batch = at("batch").get<std::int64_t>();
+    o.schedule.base_lr = at("lr").get<double>();
+    o.schedule.kind = parse_schedule_kind(at("lr_schedule").get<std::string>());
+    o.schedule.gamma = at("gamma").get<double>();
+    o.schedule.step_epochs = at("step_epochs").get<double>();
+    o.schedule.milestones = at("milestones").get<std::vector<double>>();
+    o.schedule.warmup_epochs = at("warmup_epochs").get<double>();
+    o.momentum = at("momentum").get<double>();
+    o.nesterov = at("nesterov").get<bool>();
+    o.weight_decay = at("weight_decay").get<double>();
+    o.augmentation.crop_pad = at("crop_pad").get<std::int64_t>();
+    o.augmentation.flip = at("flip").get<bool>();
+    o.validation = at("validation").get<std::int64_t>();
+    o.seed = at("seed").get<std::uint64_t>();
+    o.checkpoint_minutes = at("checkpoint_minutes").get<double>();
+    o.log_every = at("log_every").get<std::int64_t>();
     return o;
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(std::string("training options in the checkpoint are malformed: ") + e.what());
+  } catch (const nlohmann::json::type_error&) {
+    throw FormatError(where + ": key '" + key + "' has the wrong type: " + j.at(key).dump());
   } catch (const UsageError& e) {
-    throw FormatError(std::string("training options in the checkpoint are malformed: ") + e.what());
+    throw FormatError(where + ": key '" + key + "': " + e.what());
   }
 }
 

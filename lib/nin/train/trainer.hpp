@@ -40,7 +40,8 @@ struct TrainOptions {
                                 // the schedule still spans `epochs`, so a resumed run continues it
 
   std::string to_json() const;
-  static TrainOptions from_json(const std::string& text);  // throws FormatError
+  // Reads what to_json wrote; throws FormatError naming `source` (the checkpoint) and the key.
+  static TrainOptions from_json(const std::string& text, const std::string& source);
 };
 
 struct StepRecord {
@@ -61,7 +62,7 @@ struct EpochRecord {
   double learning_rate = 0;
   double seconds = 0, images_per_second = 0;  // of the training steps
   double eval_seconds = 0;                    // of the evaluation after them
-  bool best = false;  // this epoch's model was written as the best so far
+  bool best = false;                          // this epoch's model was written as the best so far
 };
 
 class TrainingMonitor {

@@ -37,6 +37,12 @@ huge-count)
   { idx_header 2051 2147483648 28 28; head -c 1000 /dev/zero; } > data/train-images-idx3-ubyte
   { idx_header 2049 2147483648; head -c 1000 /dev/zero; } > data/train-labels-idx1-ubyte
   expect 1 "nin-train: error: '.*train-(images|labels)-idx[13]-ubyte'.*2147483648" train --net "$tiny" --data data ;;
+huge-dims)
+  fashion_copy data
+  # rows × cols = (2^32 − 1)^2 does not fit in 64 bits; it once wrapped and read as "truncated".
+  { idx_header 2051 60000 4294967295 4294967295; head -c 1000 /dev/zero; } > data/train-images-idx3-ubyte
+  expect 1 "^nin-train: error: '.*train-images-idx3-ubyte': images of 4294967295x4294967295 pixels are too large, expected 1 to 67108864 pixels each$" \
+    train --net "$tiny" --data data ;;
 cifar-size)
   mkdir data
   for i in 1 2 3 4 5; do head -c $((3073 * 2)) /dev/zero > data/data_batch_$i.bin; done
@@ -66,6 +72,38 @@ missing-layer|wrong-shape)
     regex="nin-eval: error: '.*broken.h5'.*conv2/weight is \[2,3\], expected \[10,8,3,3\]"
   fi
   expect_error_row 1 "$regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
+nan-weight|negative-variance)
+  # A NaN weight or a negative running variance makes every prediction NaN; refused on loading.
+  "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o good.h5
+  cp good.h5 broken.h5
+  if [ "$case_name" = nan-weight ]; then
+    "$fixture" set broken.h5 cccp1 weight 17 nan
+    regex="'.*broken.h5': layer 'cccp1': weight holds a non-finite value \(NaN\) at index 17$"
+  else
+    "$fixture" set broken.h5 conv1_bn running_var 3 -0.5
+    regex="'.*broken.h5': layer 'conv1_bn': running_var holds a negative value \(-0.5\) at index 3$"
+  fi
+  expect_error_row 1 "^nin-eval: error: $regex" "$bin/nin-eval" broken.h5 --data "$fashion" --limit 10 ;;
+checkpoint-options)
+  # The recipe in a checkpoint is JSON: a missing key, or a key given twice, names the file.
+  "$bin/nin-train" -q --net "$tiny" --epochs 2 --stop-after 1 --batch 50 --limit 100 -o good.h5 --checkpoint run.ckpt.h5
+  rm good.h5
+  "$fixture" attribute run.ckpt.h5 checkpoint options '{"data": "x"}'
+  expect 1 "^nin-train: error: '.*run.ckpt.h5': training options: no key 'labels'$" \
+    "$bin/nin-train" -q --resume run.ckpt.h5 -o out.h5
+  "$fixture" attribute run.ckpt.h5 checkpoint options '{"data": "x", "data": "y"}'
+  expect 1 "^nin-train: error: '.*run.ckpt.h5': training options: key 'data' appears twice in one object$" \
+    "$bin/nin-train" -q --resume run.ckpt.h5 -o out.h5 ;;
+spec-trailing-nul|spec-duplicate-key)
+  # nlohmann's parser ends a document at a NUL byte and keeps the last of two equal keys.
+  if [ "$case_name" = spec-trailing-nul ]; then
+    { cat "$tiny"; printf '\0{"garbage": 1}'; } > spec.json
+    regex="malformed JSON at line 19, column 1: a NUL byte after the document, expected nothing but white space$"
+  else
+    sed 's/"classes": 10,/"classes": 10, "classes": 12,/' "$tiny" > spec.json
+    regex="key 'classes' appears twice in one object$"
+  fi
+  expect 1 "^nin-params: error: 'spec.json': $regex" "$bin/nin-params" spec.json ;;
 output-is-directory)
   mkdir dir.h5
   expect 1 "nin-train: error: -o '.*dir.h5': is a directory" \
@@ -73,6 +111,12 @@ output-is-directory)
 unwritable-output)
   expect 1 "nin-train: error: -o '.*no-such-dir/model.h5': cannot create: no such directory" \
     "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o "$work/no-such-dir/model.h5" ;;
+file-size-limit)
+  # Beyond RLIMIT_FSIZE a write raises SIGXFSZ, which killed nin-train without a word and left its
+  # temporary file; ignored, the write fails with EFBIG and is reported as any failed write.
+  expect 1 "^nin-train: error: '.*big.h5': cannot write: File too large$" \
+    bash -c 'ulimit -f 10 && exec "$@"' - "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 -o big.h5
+  [ ! -e big.h5 ] || fail "big.h5 was written" ;;
 diverge)
   expect 1 "nin-train: error: the loss became (NaN|infinite) at epoch 1, step [0-9]+. try a lower --lr. No checkpoint" \
     train --net "$tiny" --lr 1e30 ;;

@@ -40,6 +40,15 @@ weight-shape)
   broken weight-shape
   expect 1 "^nin-convert: error: '.*broken.onnx': Conv 'conv2': weight 'conv2/weight' is \[10,9,3,3\], but the input has 8 channels \(expected \[10,8,3,3\]\)" \
     convert broken.onnx -o out.h5 ;;
+conv-huge-pads|params-huge-pads)
+  # Pads whose doubled size wraps around 2^63 once gave negative sizes and out-of-bounds writes.
+  broken conv-huge-pads
+  regex="'.*broken.onnx': Conv 'conv1': pads \[4611686018427387903,.*\] exceed nin's limit of 65536$"
+  if [ "$case_name" = conv-huge-pads ]; then
+    expect 1 "^nin-convert: error: $regex" convert broken.onnx -o out.h5
+  else
+    expect 1 "^nin-params: error: $regex" "$bin/nin-params" broken.onnx
+  fi ;;
 eval-unsupported-op)
   broken unsupported-op
   expect_error_row 1 "^nin-eval: error: '.*broken.onnx': LRN 'conv1_relu': unsupported op" \
