@@ -117,8 +117,8 @@ bool install_seccomp_filter() {
 }
 #endif
 
-[[noreturn]] void run_child(int result_fd, int diagnostic_fd, const SandboxLimits& limits,
-                            const std::function<std::string()>& work) {
+[[noreturn]] void run_child(pid_t parent, int result_fd, int diagnostic_fd,
+                            const SandboxLimits& limits, const std::function<std::string()>& work) {
   // stderr goes to the parent, which keeps it only to name a crash; the result to fd 3; every
   // other descriptor of the parent (outputs, locks, stdin) is closed.
   ::dup2(diagnostic_fd, STDERR_FILENO);
@@ -126,6 +126,7 @@ bool install_seccomp_filter() {
   ::close(STDIN_FILENO);
   ::close_range(kResultFd + 1, ~0U, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(123);  // the parent died before the line above
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
@@ -270,7 +271,9 @@ void set_sandbox_enabled(bool enabled) {
   enabled_setting.store(enabled ? 1 : 0);
 }
 
-bool sandbox_filters_system_calls() { return NIN_HAVE_SECCOMP != 0; }
+bool sandbox_filters_system_calls() {
+  return NIN_HAVE_SECCOMP != 0;
+}
 
 SandboxLimits sandbox_limits_for(std::uint64_t file_bytes) {
   SandboxLimits limits;
@@ -303,10 +306,11 @@ std::string run_sandboxed(const fs::path& file, std::string_view reader,
   Fd diagnostic_read{diagnostic_pipe[0]}, diagnostic_write{diagnostic_pipe[1]};
 
   std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0)
     throw IoError(quoted(file) + ": cannot start its reader (" + std::strerror(errno) + ")");
-  if (child == 0) run_child(result_write.fd, diagnostic_write.fd, limits, work);
+  if (child == 0) run_child(parent, result_write.fd, diagnostic_write.fd, limits, work);
   result_write.reset();
   diagnostic_write.reset();
 
