@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -680,6 +682,29 @@ BOOST_AUTO_TEST_CASE(hdf5_errors_name_the_file_and_dataset) {
     expect_error<FormatError>([&] { load(path, split); }, parts);
   };
   const std::vector<std::uint8_t> pixels(4 * 3 * 2 * 2, 9);
+
+  // Data stored in another file is not read: the dataset is refused by name.
+  {
+    h5::File file = h5::create_file(path);
+    write(file, "images", {4, 3, 2, 2}, pixels);
+    h5::close_file(file);
+  }
+  nin::test::write_externally_stored_dataset(path, "labels", 4, tmp.path() / "labels.raw");
+  expect_error<FormatError>([&] { load(path); },
+                            {"bad.h5", "'labels' keeps its data in other files"});
+
+  // A NaN or infinite pixel, named with its image (image 2 holds flat index 2 · 12 + 5).
+  for (const float bad :
+       {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    std::vector<float> floats(4 * 3 * 2 * 2, 0.5f);
+    floats[2 * 12 + 5] = bad;
+    expect(
+        [&](const h5::File& f) {
+          write(f, "images", {4, 3, 2, 2}, floats);
+          write(f, "labels", {4}, std::vector<std::int32_t>{0, 1, 2, 3});
+        },
+        {"bad.h5", "image 2 holds", std::isnan(bad) ? "NaN" : "-inf", "expected finite"});
+  }
 
   expect(
       [&](const h5::File& f) {

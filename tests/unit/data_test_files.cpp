@@ -121,4 +121,18 @@ void write_fixed_string_attribute(const fs::path& file, const std::string& name,
   hdf5::close_file(f);
 }
 
+void write_externally_stored_dataset(const fs::path& file, const std::string& name,
+                                     std::uint64_t count, const fs::path& raw) {
+  write_file(raw, Bytes(count, 7));
+  hdf5::File f(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+  const hdf5::PropertyList creation(H5Pcreate(H5P_DATASET_CREATE));
+  const hsize_t dims[1] = {count};
+  const hdf5::Dataspace space(H5Screate_simple(1, dims, nullptr));
+  if (!f || !creation || !space || H5Pset_external(creation.get(), raw.c_str(), 0, count) < 0)
+    throw std::runtime_error("cannot prepare dataset " + name + " of " + file.string());
+  const hdf5::Dataset dataset(H5Dcreate2(f.get(), name.c_str(), H5T_STD_U8LE, space.get(),
+                                         H5P_DEFAULT, creation.get(), H5P_DEFAULT));
+  if (!dataset) throw std::runtime_error("cannot create dataset " + name + " of " + file.string());
+}
+
 }  // namespace nin::test

@@ -45,6 +45,11 @@ Bytes cifar_pixels(std::int64_t image);
 // A CIFAR record: the label bytes, then cifar_pixels(image).
 Bytes cifar_record(const Bytes& labels, std::int64_t image);
 
+// A root-level uint8 dataset `name` of `count` values whose data lives in the raw file `raw`
+// (HDF5 external storage), which nin refuses to read.
+void write_externally_stored_dataset(const std::filesystem::path& file, const std::string& name,
+                                     std::uint64_t count, const std::filesystem::path& raw);
+
 // A fixed-length (null-padded) string array attribute of the root group of an HDF5 file.
 void write_fixed_string_attribute(const std::filesystem::path& file, const std::string& name,
                                   const std::vector<std::string>& values);
