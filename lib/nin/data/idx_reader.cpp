@@ -164,7 +164,10 @@ Dataset read_idx(const fs::path& dir, const DataOptions& options) {
                       " labels, but " + quoted(images_path) + " has " + std::to_string(count) +
                       " images");
   if (count == 0) throw FormatError(quoted(images_path) + ": holds no images");
-  if (rows == 0 || cols == 0 || rows * cols > kMaxImageElements)
+  // Both sizes come from 32-bit fields, so their product fits in 64 unsigned bits, not signed.
+  if (rows == 0 || cols == 0 ||
+      static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) >
+          static_cast<std::uint64_t>(kMaxImageElements))
     throw FormatError(quoted(images_path) + ": images of " + std::to_string(rows) + "x" +
                       std::to_string(cols) + " pixels, expected 1 to " +
                       std::to_string(kMaxImageElements) + " pixels each");
