@@ -94,7 +94,8 @@ def main():
             # A frame without a symbol (a static function of a stripped library): name it by the
             # next named frame in the same library.
             module = loc.split("+")[0]
-            func = next((f for f, l in frames[i:] if f and l.split("+")[0] == module), "?")
+            func = next((f for f, l in frames[i:] if f and l.split("+")[0] == module),
+                        os.path.basename(loc.strip("()")))
         site = without_parameters(func)
         loc_text = os.path.relpath(loc, repo) if loc.startswith(repo + "/") else loc or "-"
         print(kind, owner, site, loc_text, sep="\t")

@@ -5,13 +5,18 @@
 # hang or huge allocation inside a third-party library (libhdf5 on corrupt files) is nin's to
 # contain, not to fix: it is listed, and fuzzing restarts with the next seed from the corpus grown
 # so far, at most MAX_RESTARTS times.
-#   run-short.sh FUZZER SEED_CORPUS WORK_DIR RUNS
+# Inputs in REGRESSIONS (minimised reproducers of nin's past findings) run first, with the seeds.
+#   run-short.sh FUZZER SEED_CORPUS REGRESSIONS WORK_DIR RUNS
 set -uo pipefail
-fuzzer=$1 seeds=$2 work=$3 runs=$4
+fuzzer=$1 seeds=$2 regressions=$3 work=$4 runs=$5
 max_restarts=4
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$work" && mkdir -p "$work/corpus" "$work/tmp"
 export TMPDIR=$work/tmp
+inputs=("$seeds")
+[[ -d $regressions ]] && inputs+=("$regressions")
+# Third-party leaks are suppressed as in the sanitizer stage of .ci/run (tests/sanitizers/).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$repo/tests/sanitizers/lsan.supp:print_suppressions=0}
 if [[ -z ${ASAN_SYMBOLIZER_PATH:-} ]] && command -v llvm-symbolizer-14 >/dev/null; then
   export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer-14)
 fi
@@ -19,9 +24,9 @@ fi
 for ((seed = 1; seed <= max_restarts + 1; ++seed)); do
   log=$work/log.$seed
   status=0
-  "$fuzzer" -seed=$seed -runs="$runs" -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+  "$fuzzer" -seed=$seed -runs="$runs" -timeout=3 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/seed$seed-" \
-    "$work/corpus" "$seeds" >"$log" 2>&1 || status=$?
+    "$work/corpus" "${inputs[@]}" >"$log" 2>&1 || status=$?
   if ((status == 0)); then
     echo "seed $seed: $(grep -E '^Done [0-9]+ runs' "$log")"
     exit 0
