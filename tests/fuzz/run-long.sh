@@ -54,10 +54,16 @@ for target in "${targets[@]}"; do
     [[ -e $input ]] || continue
     name=$(basename "$input")
     mkdir -p "$out/replay/tmp"
+    replay_status=0
     TMPDIR=$out/replay/tmp "$fuzzer" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
-      -malloc_limit_mb="$rss_mb" -runs=1 "$input" >"$out/replay/$name.log" 2>&1 || true
+      -malloc_limit_mb="$rss_mb" -runs=1 "$input" >"$out/replay/$name.log" 2>&1 || replay_status=$?
     rm -rf "$out/replay/tmp"
-    line=$(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$out/replay/$name.log")
+    if ((replay_status == 0)); then
+      # It failed after other inputs in the same process (library state), not alone.
+      line=$(printf '%s\t%s\t%s\t-' "${name%%-*}" "(none)" "not reproducible alone")
+    else
+      line=$(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$out/replay/$name.log")
+    fi
     key=${line%$'\t'*}  # kind, owner and site: inputs with the same culprit count once
     sites[$key]="${sites[$key]:+${sites[$key]}, }$name"
   done
