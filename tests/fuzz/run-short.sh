@@ -32,6 +32,12 @@ for ((seed = 1; seed <= max_restarts + 1; ++seed)); do
     exit 0
   fi
   IFS=$'\t' read -r kind owner site location < <(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$log")
+  input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+  if [[ $owner == unknown && -f $input ]]; then
+    # No stack (libFuzzer's RSS watchdog fired first, from its own thread): replay the input alone.
+    "$fuzzer" -timeout=3 -rss_limit_mb=2048 -malloc_limit_mb=1024 "$input" >"$log.replay" 2>&1
+    IFS=$'\t' read -r kind owner site location < <(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$log.replay")
+  fi
   if [[ $owner == nin || $owner == unknown ]]; then
     cat "$log"
     echo "run-short: seed $seed: $kind in nin's code at $site $location; input kept in $work/" >&2
