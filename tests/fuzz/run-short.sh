@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One fuzz target as a CTest test: the seed corpus, then mutations, RUNS inputs per libFuzzer run
-# from fixed libFuzzer seeds, so every test run does the same work (nothing here is timed; -timeout
-# only catches hangs). A failure in nin's own code fails the test and prints the report. A crash,
+# from fixed libFuzzer seeds (nothing here is timed; -timeout only catches hangs). The mutations
+# can still differ a little between runs: libFuzzer also mutates with values the code compared,
+# and some of those are addresses. A failure in nin's own code fails the test and prints the report. A crash,
 # hang or huge allocation inside a third-party library (libhdf5 on corrupt files) is nin's to
 # contain, not to fix: it is listed, and fuzzing restarts with the next seed from the corpus grown
 # so far, at most MAX_RESTARTS times.
