@@ -328,6 +328,12 @@ NetworkSpec parse_network_spec(std::string_view json_text, const std::string& so
   } catch (const json::parse_error& e) {
     throw SpecError(quoted + ": malformed JSON at " + position_text(json_text, e.byte) + ": " +
                     parse_error_reason(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e999") is no syntax error to nlohmann, but is malformed here.
+    const std::string what = e.what();
+    const auto end = what.find("] ");
+    throw SpecError(
+        quoted + ": malformed JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
   }
   if (!doc.is_object()) throw SpecError(quoted + ": a network spec must be a JSON object");
   FieldReader reader(doc, quoted);
