@@ -2,7 +2,8 @@
 """Names the culprit of a libFuzzer/sanitizer report: the first stack frame that is neither the
 sanitizer and fuzzer runtime, libc, nor a C++ standard header (templates from headers run on behalf
 of their caller). Prints one line of tab-separated fields:  KIND OWNER SITE LOCATION
-KIND is crash, timeout, oom or leak; OWNER is "nin" (a frame in lib/, tools/ or tests/ of this
+KIND is crash, uncaught-exception (blamed on the nearest nin frame, since nin's API promises
+typed errors), timeout, oom or leak; OWNER is "nin" (a frame in lib/, tools/ or tests/ of this
 repository) or the library the frame is in (libhdf5, libonnx, protobuf, libstdc++, ...).
 
 usage: classify_crash.py REPO_ROOT LOG"""
@@ -29,6 +30,8 @@ LIBRARIES = [("libhdf5", "libhdf5"), ("libonnx", "libonnx"), ("libprotobuf", "pr
 
 
 def kind_of(text):
+    if "terminate called after throwing" in text:
+        return "uncaught-exception"
     if "ERROR: libFuzzer: timeout" in text:
         return "timeout"
     if "out-of-memory" in text or "allocation-size-too-big" in text or "allocator is out of memory" in text:
@@ -89,7 +92,12 @@ def main():
     for i, (func, loc) in enumerate(frames):
         if RUNTIME_FUNC.match(func) or RUNTIME_PATH.search(loc):
             continue
+        if not func and "libstdc++" in loc:
+            continue  # unnamed helpers of std::terminate and the unwinder
         owner = owner_of(func, loc, repo)
+        if kind == "uncaught-exception" and owner != "nin":
+            # nin's API promises typed errors: whatever threw, nin's frame let it escape.
+            continue
         if not func:
             # A frame without a symbol (a static function of a stripped library): name it by the
             # next named frame in the same library.
