@@ -264,7 +264,10 @@ BatchNormGradients batch_norm_backward(const Tensor4& in, const std::vector<doub
         for (std::int64_t v = 0; v < d.width; ++v) f(n, h, v);
   };
   for (std::int64_t c = 0; c < d.channels; ++c) {
-    const auto [mean, variance] = channel_moments(in, c);
+    // Plain variables, not a structured binding: the lambdas below capture them, which clang
+    // accepts only from version 16.
+    const std::pair<double, double> moments = channel_moments(in, c);
+    const double mean = moments.first, variance = moments.second;
     const double sigma = std::sqrt(variance + eps);
     const auto dy = [&](std::int64_t n, std::int64_t h, std::int64_t v) {
       return relu && !(out.at(c, n, h, v) > 0.0) ? 0.0 : out_grad.at(c, n, h, v);

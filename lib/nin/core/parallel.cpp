@@ -5,8 +5,14 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "nin/core/error.hpp"
 
@@ -48,6 +54,7 @@ int max_threads() {
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
 }
 
+#ifndef NIN_PARALLEL_STD_THREADS
 int thread_slot() {
   const int slot = tbb::this_task_arena::current_thread_index();
   return slot == tbb::task_arena::not_initialized ? 0 : slot;
@@ -66,6 +73,48 @@ void parallel_for(std::int64_t count, const std::function<void(std::int64_t)>& b
       },
       tbb::simple_partitioner());
 }
+#else
+// Build option for ThreadSanitizer only: Debian's oneTBB is not instrumented, so TSan cannot see
+// its scheduler's synchronisation. Here each loop starts std::threads that TSan sees created and
+// joined, and hands out indices through one atomic counter.
+namespace {
+thread_local int current_slot = 0;
+}
+
+int thread_slot() {
+  return current_slot;
+}
+
+void parallel_for(std::int64_t count, const std::function<void(std::int64_t)>& body) {
+  if (count <= 0) return;
+  const auto threads = static_cast<int>(std::min<std::int64_t>(max_threads(), count));
+  if (threads <= 1) {
+    for (std::int64_t i = 0; i < count; ++i) body(i);
+    return;
+  }
+  std::atomic<std::int64_t> next{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;  // the first exception, rethrown after the join as TBB does
+  const auto work = [&](int slot) {
+    current_slot = slot;
+    for (std::int64_t i; (i = next.fetch_add(1)) < count;) {
+      try {
+        body(i);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = count;
+      }
+    }
+    current_slot = 0;
+  };
+  std::vector<std::thread> pool;
+  for (int slot = 1; slot < threads; ++slot) pool.emplace_back(work, slot);
+  work(0);
+  for (auto& thread : pool) thread.join();
+  if (error) std::rethrow_exception(error);
+}
+#endif
 
 }  // namespace nin
 

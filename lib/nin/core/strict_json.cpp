@@ -55,6 +55,11 @@ std::optional<std::string> parse_strict_json(std::string_view text, json& out) {
     out = json::parse(document.begin(), document.end(), track_keys);
   } catch (const json::parse_error& e) {
     return "malformed JSON at " + position_text(text, e.byte) + ": " + parse_error_reason(e.what());
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e999") is no syntax error to nlohmann, but is malformed here.
+    const std::string what = e.what();
+    const auto end = what.find("] ");
+    return "malformed JSON: " + (end == std::string::npos ? what : what.substr(end + 2));
   }
   if (duplicate) return "key '" + *duplicate + "' appears twice in one object";
   if (nul != std::string_view::npos)
