@@ -25,6 +25,13 @@ crash-protect)  # libhdf5 follows a wild cache entry (H5C_protect via H5HG__prot
 loop)  # libhdf5 loops for ever in H5HG__protect: the child's CPU limit ends it
   expect_error_row 1 "nin-eval: error: '.*model-h5hg-protect-loop.h5': the file is malformed \(the HDF5 reader used up its 2 s of CPU time\)$" \
     "$bin/nin-eval" "$hostile/model-h5hg-protect-loop.h5" --data "$fashion" --limit 10 ;;
+every-file)  # every kept file: one line naming it, exit 1, whatever libhdf5 does with it
+  export NIN_SANDBOX_CPU_SECONDS=1
+  for file in "$hostile"/*.h5; do
+    expect_error_row 1 "^nin-eval: error: '$file': " "$bin/nin-eval" "$file" --data "$fashion" --limit 10
+    expect 1 "^nin-params: error: '$file': " "$bin/nin-params" "$file"
+    expect 1 "^nin-convert: error: '$file': " "$bin/nin-convert" "$file" -o out.onnx
+  done ;;
 batch)  # hostile files between good models: the good rows are what the models score alone
   good_model a.h5
   "$bin/nin-train" -q --net "$tiny" --epochs 1 --batch 50 --limit 100 --seed 9 -o b.h5
