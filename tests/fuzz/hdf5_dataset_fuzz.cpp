@@ -6,6 +6,14 @@
 #include "fuzz_support.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/isolation/sandbox.hpp"
+
+// The tools read HDF5 data sets in a forked sandbox; the fuzzer must see the reader's crashes and
+// collect its coverage in its own process.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  nin::set_sandbox_enabled(false);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fz = nin::fuzz;
