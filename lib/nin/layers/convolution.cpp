@@ -30,7 +30,6 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       pointwise_(spec.window.is_pointwise()),
       images_per_block_(
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
-      max_batch_(max_batch),
       max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
                          spec.output.width),
       columns_(pointwise_ ? 0

@@ -44,7 +44,6 @@ class Convolution final : public Layer {
 
   bool pointwise_;
   std::int64_t images_per_block_;
-  std::int64_t max_batch_;
   std::int64_t max_block_columns_;  // output pixels of the largest block
   ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
   Tensor lane_gradients_;  // [lanes][outputs × fan_in]
