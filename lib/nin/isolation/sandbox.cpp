@@ -141,9 +141,11 @@ bool install_seccomp_filter() {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(123);  // the parent died before the line above
   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
-  ::signal(SIGPIPE, SIG_DFL);
+  // A crash must end the child, whatever handlers the parent installed (a test framework's would
+  // jump back into the parent's code, in the child).
+  for (const int signal : {SIGINT, SIGTERM, SIGPIPE, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+                           SIGTRAP, SIGSYS, SIGXCPU})
+    ::signal(signal, SIG_DFL);
   set_limit(RLIMIT_CORE, 0, 0);
   set_limit(RLIMIT_FSIZE, 0, 0);
   const auto cpu = static_cast<rlim_t>(limits.cpu_seconds + 0.999);
@@ -171,6 +173,8 @@ bool install_seccomp_filter() {
     outcome = Outcome::memory;
   } catch (const std::exception& e) {
     outcome = Outcome::other, payload = e.what();
+  } catch (...) {
+    outcome = Outcome::other, payload = "an exception of unknown type";
   }
   if (outcome != Outcome::ok && payload.size() > kMaxMessageBytes) payload.resize(kMaxMessageBytes);
   const char tag = static_cast<char>(outcome);
