@@ -26,9 +26,15 @@ loop)  # libhdf5 loops for ever in H5HG__protect: the child's CPU limit ends it 
   # build the same bytes may make it crash instead: also contained)
   expect_error_row 1 "nin-eval: error: '.*model-h5hg-protect-loop.h5': the file is malformed \(the HDF5 reader (used up its 2 s of CPU time|crashed: .+)\)$" \
     "$bin/nin-eval" "$hostile/model-h5hg-protect-loop.h5" --data "$fashion" --limit 10 ;;
+dataset-crash)  # an HDF5 data set that crashes libhdf5 is contained like a model file
+  good_model good.h5
+  expect 1 "^nin-eval: error: '.*dataset-accum-read-segv.h5': the file is malformed \(the HDF5 reader crashed: .+\)$" \
+    "$bin/nin-eval" good.h5 --data "$hostile/dataset-accum-read-segv.h5"
+  expect 1 "^nin-train: error: '.*dataset-accum-read-segv.h5': the file is malformed \(the HDF5 reader crashed: .+\)$" \
+    "$bin/nin-train" -q --net "$tiny" --epochs 1 -o trained.h5 --data "$hostile/dataset-accum-read-segv.h5" ;;
 every-file)  # every kept file: one line naming it, exit 1, whatever libhdf5 does with it
   export NIN_SANDBOX_CPU_SECONDS=1
-  for file in "$hostile"/*.h5; do
+  for file in "$hostile"/model-*.h5 "$hostile"/[cgo]*.h5; do
     expect_error_row 1 "^nin-eval: error: '$file': " "$bin/nin-eval" "$file" --data "$fashion" --limit 10
     expect 1 "^nin-params: error: '$file': " "$bin/nin-params" "$file"
     expect 1 "^nin-convert: error: '$file': " "$bin/nin-convert" "$file" -o out.onnx
