@@ -86,19 +86,7 @@ std::vector<std::string> directory_entries(const fs::path& directory) {
 using nin::test::check_message;
 using nin::test::contains;
 
-// Runs f, which must throw exactly E (not a sibling type) with every part in its message.
-template <typename E>
-void check_throws(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("no exception; expected one with: " << parts.front());
-  } catch (const E& e) {
-    BOOST_TEST_MESSAGE("message: " << e.what());
-    check_message(e.what(), parts);
-  } catch (const std::exception& e) {
-    BOOST_ERROR("wrong exception type: " << e.what());
-  }
-}
+using nin::test::check_throws;
 
 std::string quoted(const fs::path& path) {
   return "'" + path.string() + "'";

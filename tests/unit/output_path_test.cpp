@@ -28,16 +28,7 @@ using nin::NamedFile;
 using nin::test::TempDir;
 using nin::test::write_text;
 
-// Runs f, which must throw exactly E with every part in its message.
-template <typename E>
-void check_throws(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("no exception; expected one with: " << parts.front());
-  } catch (const E& e) {
-    nin::test::check_message(e.what(), parts);
-  }
-}
+using nin::test::check_throws;
 
 const std::vector<std::byte> kBytes(100, std::byte{7});
 
