@@ -54,15 +54,20 @@ for target in "${targets[@]}"; do
     [[ -e $input ]] || continue
     name=$(basename "$input")
     mkdir -p "$out/replay/tmp"
-    replay_status=0
-    TMPDIR=$out/replay/tmp "$fuzzer" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
-      -malloc_limit_mb="$rss_mb" -runs=1 "$input" >"$out/replay/$name.log" 2>&1 || replay_status=$?
-    rm -rf "$out/replay/tmp"
-    if ((replay_status == 0)); then
-      # It failed after other inputs in the same process (library state), not alone.
-      line=$(printf '%s\t%s\t%s\t-' "${name%%-*}" "(none)" "not reproducible alone")
+    replay=$out/replay/$name.log
+    # Inputs kept from earlier runs are replayed again only after a rebuild.
+    if [[ ! -s $replay.status || $fuzzer -nt $replay ]]; then
+      replay_status=0
+      TMPDIR=$out/replay/tmp "$fuzzer" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
+        -malloc_limit_mb="$rss_mb" -runs=1 "$input" >"$replay" 2>&1 || replay_status=$?
+      rm -rf "$out/replay/tmp"
+      echo "$replay_status" >"$replay.status"
+    fi
+    if (($(cat "$replay.status") == 0)); then
+      # Fixed since, or it failed only after other inputs in the same process (library state).
+      line=$(printf '%s\t%s\t%s\t-' "${name%%-*}" "(none)" "does not fail alone (any more)")
     else
-      line=$(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$out/replay/$name.log")
+      line=$(python3 "$repo/tests/fuzz/classify_crash.py" "$repo" "$replay")
     fi
     key=${line%$'\t'*}  # kind, owner and site: inputs with the same culprit count once
     sites[$key]="${sites[$key]:+${sites[$key]}, }$name"
@@ -76,5 +81,6 @@ for target in "${targets[@]}"; do
 done
 
 echo
-echo "Fuzzing summary ($minutes min per target, build $build):"
+echo "Fuzzing summary ($minutes min per target, build $build; failing inputs of earlier runs in"
+echo "the same BUILD_DIR/fuzz-long are kept and counted in the per-site lines):"
 printf '%s\n' "${summary[@]}"
