@@ -227,6 +227,7 @@ std::string sanitizer_summary(const std::string& diagnostics) {
 struct ChildOutput {
   std::string result, diagnostics;
   bool timed_out = false;
+  int wait_error = 0;  // errno of a failed poll
 };
 
 ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double seconds) {
@@ -244,7 +245,11 @@ ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double second
       break;
     }
     const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR) break;
+    if (ready < 0 && errno != EINTR) {
+      ::kill(child, SIGKILL);  // it may be blocked writing to a pipe no one reads any more
+      out.wait_error = errno;
+      break;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -342,6 +347,9 @@ std::string run_sandboxed(const fs::path& file, std::string_view reader,
   const std::string malformed =
       quoted(file) + ": the file is malformed (the " + std::string(reader) + " ";
   const auto seconds = std::to_string(static_cast<long long>(limits.cpu_seconds));
+  if (out.wait_error)
+    throw IoError(quoted(file) + ": cannot wait for its reader (" + std::strerror(out.wait_error) +
+                  ")");
   if (out.timed_out)
     throw FormatError(malformed + "did not finish within " +
                       std::to_string(static_cast<long long>(2 * limits.cpu_seconds + 5)) + " s)");
