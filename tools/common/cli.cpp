@@ -87,10 +87,9 @@ Shape parse_input_shape(const std::string& text, std::string_view option) {
   return Shape{parts[2], parts[0], parts[1]};
 }
 
-void print_error(std::string_view tool, std::string_view message) {
-  // Keep the message on one line even when it quotes a name with control characters.
+std::string one_line(std::string_view text) {
   std::string line;
-  for (const char c : message) {
+  for (const char c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
@@ -99,7 +98,11 @@ void print_error(std::string_view tool, std::string_view message) {
       line += c;
     }
   }
-  std::cerr << tool << ": error: " << line << "\n";
+  return line;
+}
+
+void print_error(std::string_view tool, std::string_view message) {
+  std::cerr << tool << ": error: " << one_line(message) << "\n";
 }
 
 Failure describe_failure(std::string_view tool, const std::exception_ptr& error) {

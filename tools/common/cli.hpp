@@ -39,7 +39,11 @@ struct Failure {
 };
 Failure describe_failure(std::string_view tool, const std::exception_ptr& error);
 
-// Prints "TOOL: error: MESSAGE" on stderr, control characters escaped so it stays one line.
+// `text` with control characters shown as \xNN, so that it stays one line (a message may quote a
+// file's names or an imported model's text).
+std::string one_line(std::string_view text);
+
+// Prints "TOOL: error: MESSAGE" on stderr, as one_line(MESSAGE).
 void print_error(std::string_view tool, std::string_view message);
 
 // Runs a tool's body: every exception becomes one line "TOOL: error: ..." on stderr and exit code

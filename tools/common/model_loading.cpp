@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "common/cli.hpp"
 #include "nin/onnx/onnx_import.hpp"
 #include "nin/spec/preset_catalog.hpp"
 
@@ -43,7 +44,7 @@ LoadedModel load_model(const std::filesystem::path& path, std::int64_t max_batch
 void print_notes(std::string_view tool, const std::filesystem::path& path,
                  const std::vector<std::string>& notes) {
   for (const auto& note : notes)
-    std::cerr << tool << ": '" << path.string() << "': note: " << note << "\n";
+    std::cerr << tool << ": '" << path.string() << "': note: " << one_line(note) << "\n";
 }
 
 std::filesystem::path checkpoint_path_for(const std::filesystem::path& model) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -84,11 +85,15 @@ Dataset decode_dataset(std::string_view bytes, const fs::path& path) {
   if (!data.class_names.empty() &&
       static_cast<std::int64_t>(data.class_names.size()) != data.classes)
     in.fail("class names do not match the classes");
-  const auto pixels =
-      static_cast<std::uint64_t>(data.labels.size()) * static_cast<std::uint64_t>(s.elements());
+  const auto elements = static_cast<std::uint64_t>(s.elements());
+  const std::uint64_t stored = std::max(data.bytes.size(), data.floats.size());
   if (!data.bytes.empty() && !data.floats.empty()) in.fail("two kinds of pixels");
-  if (std::max(data.bytes.size(), data.floats.size()) != pixels)
+  if (data.labels.size() > stored / elements || data.labels.size() * elements != stored)
     in.fail("the pixels do not match the labelled images");
+  for (const float pixel : data.floats)
+    if (!std::isfinite(pixel)) in.fail("a pixel is not finite");
+  // Messages name the file the user gave, whatever the reader said.
+  if (data.source.rfind(path.string(), 0) != 0) data.source = path.string();
   for (const std::int32_t label : data.labels)
     if (label < 0 || label >= data.classes) in.fail("a label is out of range");
   return data;

@@ -134,6 +134,11 @@ bool install_seccomp_filter() {
                             const SandboxLimits& limits, const std::function<std::string()>& work) {
   // stderr goes to the parent, which keeps it only to name a crash; the result to fd 3; every
   // other descriptor of the parent (outputs, locks, stdin) is closed.
+  // Moved above the target numbers first: a parent started with stdin or stderr closed may have
+  // been given fd 0..3 for the pipes themselves.
+  diagnostic_fd = ::fcntl(diagnostic_fd, F_DUPFD, 10);
+  result_fd = ::fcntl(result_fd, F_DUPFD, 10);
+  if (diagnostic_fd < 0 || result_fd < 0) ::_exit(122);
   ::dup2(diagnostic_fd, STDERR_FILENO);
   ::dup2(result_fd, kResultFd);
   ::close(STDIN_FILENO);
@@ -227,10 +232,12 @@ std::string sanitizer_summary(const std::string& diagnostics) {
 struct ChildOutput {
   std::string result, diagnostics;
   bool timed_out = false;
-  int wait_error = 0;  // errno of a failed poll
+  bool too_large = false;  // the result passed its limit
+  int wait_error = 0;      // errno of a failed poll
 };
 
-ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double seconds) {
+ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double seconds,
+                    std::uint64_t max_result_bytes) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
   ChildOutput out;
@@ -259,6 +266,11 @@ ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double second
         continue;
       }
       std::string& sink = i == 0 ? out.result : out.diagnostics;
+      if (i == 0 && out.result.size() + static_cast<std::size_t>(n) > max_result_bytes) {
+        ::kill(child, SIGKILL);
+        out.too_large = true;
+        return out;
+      }
       if (i == 0 || sink.size() < kMaxDiagnosticBytes)
         sink.append(buffer, static_cast<std::size_t>(n));
     }
@@ -336,17 +348,32 @@ std::string run_sandboxed(const fs::path& file, std::string_view reader,
   result_write.reset();
   diagnostic_write.reset();
 
-  const ChildOutput out =
-      collect(child, result_read.fd, diagnostic_read.fd, 2 * limits.cpu_seconds + 5);
+  // The result cannot honestly exceed what the child could hold in memory.
+  ChildOutput out;
+  try {
+    out = collect(child, result_read.fd, diagnostic_read.fd, 2 * limits.cpu_seconds + 5,
+                  limits.memory_bytes);
+  } catch (...) {  // out of memory here: the child must not outlive the error
+    ::kill(child, SIGKILL);
+    while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    throw;
+  }
   int status = 0;
   rusage usage{};
-  while (::wait4(child, &status, 0, &usage) < 0 && errno == EINTR) {
+  pid_t reaped;
+  while ((reaped = ::wait4(child, &status, 0, &usage)) < 0 && errno == EINTR) {
   }
+  if (reaped != child)
+    throw IoError(quoted(file) + ": cannot wait for its reader (" + std::strerror(errno) + ")");
   const double cpu_used = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec);
 
   const std::string malformed =
       quoted(file) + ": the file is malformed (the " + std::string(reader) + " ";
   const auto seconds = std::to_string(static_cast<long long>(limits.cpu_seconds));
+  if (out.too_large)
+    throw FormatError(malformed + "returned more than " +
+                      std::to_string(limits.memory_bytes >> 20) + " MiB)");
   if (out.wait_error)
     throw IoError(quoted(file) + ": cannot wait for its reader (" + std::strerror(out.wait_error) +
                   ")");
