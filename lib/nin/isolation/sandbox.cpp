@@ -133,9 +133,8 @@ bool install_seccomp_filter() {
 [[noreturn]] void run_child(pid_t parent, int result_fd, int diagnostic_fd,
                             const SandboxLimits& limits, const std::function<std::string()>& work) {
   // stderr goes to the parent, which keeps it only to name a crash; the result to fd 3; every
-  // other descriptor of the parent (outputs, locks, stdin) is closed.
-  // Moved above the target numbers first: a parent started with stdin or stderr closed may have
-  // been given fd 0..3 for the pipes themselves.
+  // other descriptor of the parent (outputs, locks, stdin) is closed. The pipes move above those
+  // numbers first: a parent started with stdin or stderr closed may hold them at fd 0..3.
   diagnostic_fd = ::fcntl(diagnostic_fd, F_DUPFD, 10);
   result_fd = ::fcntl(result_fd, F_DUPFD, 10);
   if (diagnostic_fd < 0 || result_fd < 0) ::_exit(122);
