@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "nin/core/error.hpp"
+#include "nin/core/text_file.hpp"
 #include "nin/onnx/onnx_import.hpp"
 #include "nin/spec/preset_catalog.hpp"
 
@@ -45,6 +47,27 @@ void print_notes(std::string_view tool, const std::filesystem::path& path,
                  const std::vector<std::string>& notes) {
   for (const auto& note : notes)
     std::cerr << tool << ": '" << path.string() << "': note: " << one_line(note) << "\n";
+}
+
+std::vector<std::string> read_class_names(const std::filesystem::path& path, std::int64_t classes) {
+  const std::string text = read_text_file(path, 1u << 20);
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty())
+      throw FormatError(("'" + path.string() + "'") + ": line " + std::to_string(names.size() + 1) +
+                        " is empty, expected one class name per line");
+    names.push_back(std::move(line));
+    start = end + 1;
+  }
+  if (static_cast<std::int64_t>(names.size()) != classes)
+    throw FormatError(("'" + path.string() + "'") + ": " + std::to_string(names.size()) +
+                      " class names, the model has " + std::to_string(classes) + " classes");
+  return names;
 }
 
 std::filesystem::path checkpoint_path_for(const std::filesystem::path& model) {

@@ -47,6 +47,10 @@ LoadedModel load_model(const std::filesystem::path& path, std::int64_t max_batch
 void print_notes(std::string_view tool, const std::filesystem::path& path,
                  const std::vector<std::string>& notes);
 
+// One class name per line (a final newline is optional, "\r\n" is accepted); throws FormatError
+// naming the file when the count is not `classes` or a name is empty.
+std::vector<std::string> read_class_names(const std::filesystem::path& path, std::int64_t classes);
+
 // The default checkpoint path for a model path: model.h5 -> model.ckpt.h5.
 std::filesystem::path checkpoint_path_for(const std::filesystem::path& model);
 

@@ -5,8 +5,8 @@
 #include <span>
 #include <utility>
 
+#include "common/preprocessing_options.hpp"
 #include "nin/core/error.hpp"
-#include "nin/core/text_file.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/io/output_path.hpp"
@@ -46,27 +46,6 @@ std::string names_list(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<std::string> read_class_names(const fs::path& path, std::int64_t classes) {
-  const std::string text = read_text_file(path, 1u << 20);
-  std::vector<std::string> names;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty())
-      throw FormatError(quoted(path) + ": line " + std::to_string(names.size() + 1) +
-                        " is empty, expected one class name per line");
-    names.push_back(std::move(line));
-    start = end + 1;
-  }
-  if (static_cast<std::int64_t>(names.size()) != classes)
-    throw FormatError(quoted(path) + ": " + std::to_string(names.size()) +
-                      " class names, the model has " + std::to_string(classes) + " classes");
-  return names;
-}
-
 Conversion prepare_conversion(const ConversionOptions& options) {
   Conversion c;
   c.options = options;
@@ -96,10 +75,12 @@ Conversion prepare_conversion(const ConversionOptions& options) {
   const bool keep_checkpoint = c.output_format == cli::ModelFormat::hdf5 && !options.strip;
   c.model = cli::load_model(options.input, 1, NetworkUse::training, keep_checkpoint);
 
+  cli::apply_preprocessing(options.preprocessing, options.input,
+                           c.model.network->spec().input.channels, c.model.info.normalization);
   if (options.class_names_file)
     c.model.network = with_class_names(
         *c.model.network,
-        read_class_names(*options.class_names_file, c.model.network->spec().classes));
+        cli::read_class_names(*options.class_names_file, c.model.network->spec().classes));
 
   if (c.model.has_checkpoint && !keep_checkpoint)
     c.left_out.push_back("the checkpoint (optimiser state and training position)");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/model_loading.hpp"
+#include "nin/io/input_preprocessing.hpp"
 #include "nin/io/output_lock.hpp"
 #include "nin/onnx/onnx_export.hpp"
 
@@ -21,6 +22,7 @@ struct ConversionOptions {
   bool strip = false;    // HDF5 output leaves out the checkpoint
   std::optional<std::filesystem::path> class_names_file;
   bool dry_run = false;  // the output is only described: not checked, locked or written
+  std::optional<InputPreprocessing> preprocessing;  // what an ONNX input's graph leaves out
 };
 
 struct Conversion {
@@ -40,9 +42,5 @@ Conversion prepare_conversion(const ConversionOptions& options);
 
 // Writes the prepared output to options.output, atomically.
 void write_conversion(Conversion& conversion);
-
-// One class name per line (a final newline is optional, "\r\n" is accepted); throws FormatError
-// naming the file when the count is not `classes` or a name is empty.
-std::vector<std::string> read_class_names(const std::filesystem::path& path, std::int64_t classes);
 
 }  // namespace nin::convert_tool

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/preprocessing_options.hpp"
 #include "nin-convert/conversion.hpp"
 #include "nin-convert/report.hpp"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   return nin::cli::run(info.name, [&] {
     std::string input, output, class_names, format;
     bool softmax = false, strip = false, dry_run = false;
+    nin::cli::PreprocessingOptions preprocessing;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
         ("dry-run", po::bool_switch(&dry_run), "print what would be written and write nothing")
         ("format", po::value(&format)->default_value("md"), "--dry-run report format: md, json");
     // clang-format on
+    preprocessing.add_to(options);
     po::positional_options_description positional;
     positional.add("input", 1);
     po::variables_map values;
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     request.strip = strip;
     if (values.count("rename-classes")) request.class_names_file = class_names;
     request.dry_run = dry_run;
+    request.preprocessing = preprocessing.parse();
     nin::convert_tool::Conversion conversion = nin::convert_tool::prepare_conversion(request);
     if (dry_run) {  // the report holds the notes
       nin::convert_tool::write_report(std::cout, conversion, report_format);

@@ -6,6 +6,7 @@
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
+#include "common/preprocessing_options.hpp"
 #include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     std::int64_t top_k = 5, batch = 256, limit = 0;
     int threads = 0;
     bool predictions = false, confusion = false;
+    nin::cli::PreprocessingOptions preprocessing_options;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
         ("batch", po::value(&batch)->default_value(256), "images per forward pass")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
     // clang-format on
+    preprocessing_options.add_to(options);
     po::positional_options_description positional;
     positional.add("model", -1);
     po::variables_map values;
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--limit", limit, 0, nin::cli::kMaxCountOption);
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     nin::ThreadLimit thread_limit(threads);
+    const auto preprocessing = preprocessing_options.parse();
 
     const nin::Dataset dataset = nin::load_dataset(
         data, {split == "test" ? nin::Split::test : nin::Split::train,
@@ -80,7 +84,9 @@ int main(int argc, char** argv) {
       nin::eval_tool::ModelResult model;
       model.path = path;
       try {
-        const nin::ModelContents contents = nin::cli::read_model_any(path);
+        nin::ModelContents contents = nin::cli::read_model_any(path);
+        nin::cli::apply_preprocessing(preprocessing, path, contents.spec.input.channels,
+                                      contents.info.normalization);
         nin::cli::print_notes(info.name, path, contents.notes);
         const std::string spec_text = nin::to_json_text(contents.spec);
         if (!network || spec_text != network_spec) {

@@ -6,6 +6,7 @@
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
+#include "common/preprocessing_options.hpp"
 #include "nin-params/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   return nin::cli::run(info.name, [&] {
     std::string net, input, format, language;
     std::int64_t classes = 0, batch = 1;
+    nin::cli::PreprocessingOptions preprocessing_options;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
         ("lang", po::value(&language)->default_value("en"), "language of headers and layer kinds: en, zh")
         ("compare-fc", "also show what a fully connected classifier would cost instead of global average pooling");
     // clang-format on
+    preprocessing_options.add_to(options);
     po::positional_options_description positional;
     positional.add("net", 1);
     po::variables_map values;
@@ -48,6 +51,10 @@ int main(int argc, char** argv) {
     report.compare_fc = values.count("compare-fc") > 0;
 
     auto spec = nin::cli::load_network_any(net);
+    // Counts do not depend on the input's scaling, but the options are checked as nin-eval
+    // checks them, so that one command line serves both tools.
+    nin::Normalization unused;
+    nin::cli::apply_preprocessing(preprocessing_options.parse(), net, spec.input.channels, unused);
     if (values.count("input"))
       spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
     if (values.count("classes")) {

@@ -1,10 +1,12 @@
 #include "nin-train/command_line.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <system_error>
 
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
+#include "common/preprocessing_options.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/io/model_contents.hpp"
@@ -71,6 +73,29 @@ TrainOptions resumed_options(const ModelContents& saved, const std::string& path
   return o;
 }
 
+// "a,b,c" -> {"a", "b", "c"}; empty parts are refused.
+std::vector<std::string> parse_names(const std::string& option, const std::string& text) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = text.find(',', start);
+    names.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (names.back().empty())
+      throw UsageError(option + ": '" + text + "' must be layer names separated by commas");
+    if (comma == std::string::npos) return names;
+    start = comma + 1;
+  }
+}
+
+void require_layers(const std::string& option, const std::vector<std::string>& names,
+                    const NetworkSpec& spec) {
+  for (const auto& name : names)
+    if (std::none_of(spec.layers.begin(), spec.layers.end(),
+                     [&](const LayerSpec& l) { return l.name == name; }))
+      throw UsageError(option + ": the network has no layer '" + name + "'");
+}
+
 // Model and checkpoint names say the format, as nin-convert's do; nin-train writes only HDF5.
 void require_hdf5_name(const std::string& option, const std::filesystem::path& path,
                        const std::string& why) {
@@ -92,6 +117,8 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   TrainCommand command;
   TrainOptions& o = command.job.options;
   std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule, milestones, labels, seed;
+  std::string weights, freeze, reinit, class_names;
+  cli::PreprocessingOptions preprocessing;
   o.data = kDefaultDataPath;
   bool no_nesterov = false;
   po::options_description options("Options");
@@ -102,6 +129,11 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("output,o", po::value(&output), "where to write the best model (HDF5)")
       ("checkpoint", po::value(&checkpoint), "where to write checkpoints (default: MODEL.ckpt.h5)")
       ("resume", po::value(&resume), "continue the run saved in this checkpoint")
+      ("weights", po::value(&weights), "start from this model's parameters (.h5 or .onnx; fine-tuning): layers matched by name and shape")
+      ("freeze", po::value(&freeze), "layers whose parameters stay fixed, e.g. conv1,cccp1")
+      ("reinit", po::value(&reinit), "layers to initialise afresh instead of taking them from --weights")
+      ("eval-first", po::bool_switch(&command.job.evaluate_first), "evaluate once before the first step")
+      ("class-names", po::value(&class_names), "file with one class name per line, for data sets that have none")
       ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
       ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
       ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
@@ -126,6 +158,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("log-every", po::value(&o.log_every)->default_value(0), "also log every N steps")
       ("quiet,q", po::bool_switch(&command.quiet), "no progress on stderr");
   // clang-format on
+  preprocessing.add_to(options);
   po::variables_map values;
   if (!cli::parse_command_line(argc, argv, info, options, {}, values)) return std::nullopt;
   o.nesterov = !no_nesterov;
@@ -146,7 +179,29 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   require_hdf5_name("-o", job.output, "nin-train writes nin models; nin-convert exports ONNX");
   require_hdf5_name("--checkpoint", job.checkpoint, "a checkpoint is a nin model file");
   job.tool_version = std::string("nin-train ") + NIN_VERSION;
+  if (!class_names.empty()) {
+    command.class_names = class_names;
+    command.inputs.push_back({"--class-names", class_names});
+  }
+  if (!weights.empty() && !resume.empty())
+    throw UsageError(
+        "--weights starts a new run from a model; --resume continues a run from its "
+        "checkpoint: give one of them");
+  if (!freeze.empty()) o.freeze = parse_names("--freeze", freeze);
+  if (!reinit.empty()) {
+    if (weights.empty()) throw UsageError("--reinit applies to the layers of --weights");
+    job.reinitialize = parse_names("--reinit", reinit);
+  }
+  const auto declared = preprocessing.parse();
+  if (declared && weights.empty())
+    throw UsageError(
+        "--scale, --mean and --std describe what an ONNX model given to --weights "
+        "expects");
   if (!resume.empty()) {
+    if (!freeze.empty())
+      throw UsageError(
+          "--freeze is part of the recipe a checkpoint continues; it cannot change "
+          "on --resume");
     const ModelContents saved = read_model_file(resume, ModelParts::checkpoint);
     job.spec = saved.spec;
     o = resumed_options(saved, resume, o, values);
@@ -154,9 +209,27 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
     // The checkpoint read at the start is the one the run continues and rewrites.
     command.inputs.push_back({"--resume", resume, "--checkpoint"});
   } else {
-    job.spec = cli::load_network_any(net);
+    const bool net_given = !values["net"].defaulted();
+    if (net_given && cli::model_format_of(net) && weights.empty())
+      throw UsageError("--net '" + net +
+                       "' is a trained model: to start from its parameters use "
+                       "--weights '" +
+                       net + "' (--net alone would take only its architecture)");
+    if (!weights.empty()) {
+      command.weights = cli::read_model_any(weights);
+      cli::print_notes(info.name, weights, command.weights->notes);
+      cli::apply_preprocessing(declared, weights, command.weights->spec.input.channels,
+                               command.weights->info.normalization);
+      command.inputs.push_back({"--weights", weights});
+      o.weights = weights;
+    }
+    // With --weights and no --net, the model's own architecture.
+    job.spec = command.weights && !net_given ? command.weights->spec : cli::load_network_any(net);
     std::error_code not_a_file;
-    if (std::filesystem::is_regular_file(net, not_a_file)) command.inputs.push_back({"--net", net});
+    if (net_given && std::filesystem::is_regular_file(net, not_a_file))
+      command.inputs.push_back({"--net", net});
+    require_layers("--freeze", o.freeze, job.spec);
+    require_layers("--reinit", job.reinitialize, job.spec);
   }
   for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
   command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};

@@ -1,11 +1,13 @@
 #pragma once
 // nin-train's options, and with --resume the recipe saved in the checkpoint.
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/cli.hpp"
+#include "nin/io/model_contents.hpp"
 #include "nin/io/output_path.hpp"
 #include "nin/train/trainer.hpp"
 
@@ -18,6 +20,8 @@ struct TrainCommand {
   std::string log;
   std::vector<NamedFile> outputs;  // -o, --checkpoint and --log, for the checks before the run
   std::vector<NamedFile> inputs;   // the files the run reads, which no output may be
+  std::optional<ModelContents> weights;              // --weights, read; job.weights points here
+  std::optional<std::filesystem::path> class_names;  // --class-names
 };
 
 // Parses the command line; returns nothing when --help or --version was answered. Throws

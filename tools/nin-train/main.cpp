@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/model_loading.hpp"
 #include "nin-train/command_line.hpp"
 #include "nin-train/monitor.hpp"
 #include "nin/core/parallel.hpp"
@@ -63,9 +64,25 @@ int main(int argc, char** argv) {
       test_data = nin::load_dataset(o.data, {nin::Split::test, o.labels, o.limit});
     job.train = &train_data;
     job.test = test_data ? &*test_data : nullptr;
-    if (job.spec.class_names.empty() &&
-        static_cast<std::int64_t>(train_data.class_names.size()) == job.spec.classes)
-      job.spec.class_names = train_data.class_names;
+    if (command->weights) job.weights = &*command->weights;
+    if (!job.resume) {
+      // A model fine-tuned on other classes, or any network on the user's own image folder, gets
+      // as many outputs as the data has classes (a changed last layer starts afresh). Elsewhere a
+      // mismatch is an error: a preset for CIFAR-10 given CIFAR-100 is more likely a mistake.
+      if (train_data.classes != job.spec.classes &&
+          (job.weights || train_data.format == "images")) {
+        std::cerr << info.name << ": note: the data set has " << train_data.classes
+                  << " classes, the network " << job.spec.classes << ": its last convolution gets "
+                  << train_data.classes << " outputs\n";
+        job.spec = nin::with_classes(job.spec, train_data.classes);
+      }
+      std::vector<std::string> names = train_data.class_names;
+      if (command->class_names)
+        names = nin::cli::read_class_names(*command->class_names, train_data.classes);
+      // Names the data set or the user gave win over a model's; generated numbers do not.
+      if (command->class_names || train_data.format == "images" || job.spec.class_names.empty())
+        job.spec.class_names = names;
+    }
 
     nin::train_tool::ProgressMonitor monitor(o.epochs, command->quiet, command->log, o.log_every);
     const nin::TrainResult result = nin::train(job, monitor, stop_signal);

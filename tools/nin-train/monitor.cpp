@@ -102,3 +102,32 @@ void ProgressMonitor::on_epoch(const EpochRecord& r) {
 }
 
 }  // namespace nin::train_tool
+
+namespace nin::train_tool {
+
+void ProgressMonitor::on_weights(const WeightTransfer& transfer) {
+  // Always shown, even with --quiet: a layer that did not come from the model changes the run.
+  for (const auto& fresh : transfer.initialized)
+    std::cerr << "nin-train: layer '" << fresh.layer << "' initialised afresh (" << fresh.reason
+              << ")\n";
+  if (quiet_) return;
+  std::cerr << "nin-train: " << transfer.copied.size() << " layer"
+            << (transfer.copied.size() == 1 ? "" : "s") << " taken from --weights, "
+            << transfer.initialized.size() << " initialised afresh\n";
+}
+
+void ProgressMonitor::on_first_evaluation(const EpochRecord& r) {
+  nlohmann::ordered_json j = {{"type", "first_evaluation"},
+                              {"epoch", r.epoch},
+                              {"step", r.step},
+                              {r.eval_split + "_loss", r.eval_loss},
+                              {r.eval_split + "_accuracy", r.eval_accuracy},
+                              {"eval_seconds", r.eval_seconds}};
+  log(j.dump());
+  if (quiet_) return;
+  std::fprintf(stderr, "before epoch %lld: %s loss %.4f acc %.2f%%\n",
+               static_cast<long long>(r.epoch + 1), r.eval_split.c_str(), r.eval_loss,
+               100 * r.eval_accuracy);
+}
+
+}  // namespace nin::train_tool

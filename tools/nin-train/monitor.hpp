@@ -16,6 +16,8 @@ class ProgressMonitor final : public TrainingMonitor {
                   std::int64_t log_every);
   void on_step(const StepRecord& record) override;
   void on_epoch(const EpochRecord& record) override;
+  void on_weights(const WeightTransfer& transfer) override;
+  void on_first_evaluation(const EpochRecord& record) override;
 
  private:
   void log(const std::string& line);

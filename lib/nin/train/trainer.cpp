@@ -8,8 +8,8 @@
 
 #include "nin/core/error.hpp"
 #include "nin/core/random.hpp"
-#include "nin/io/model_contents.hpp"
 #include "nin/core/strict_json.hpp"
+#include "nin/io/model_contents.hpp"
 #include "nin/train/evaluate.hpp"
 #include "nin/train/sgd.hpp"
 
@@ -60,6 +60,8 @@ std::string TrainOptions::to_json() const {
   j["seed"] = seed;
   j["checkpoint_minutes"] = checkpoint_minutes;
   j["log_every"] = log_every;
+  j["weights"] = weights;
+  j["freeze"] = freeze;
   return j.dump();
 }
 
@@ -97,6 +99,9 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.seed = at("seed").get<std::uint64_t>();
     o.checkpoint_minutes = at("checkpoint_minutes").get<double>();
     o.log_every = at("log_every").get<std::int64_t>();
+    // Keys added after the first checkpoints were written: absent means none.
+    if (j.contains("weights")) o.weights = at("weights").get<std::string>();
+    if (j.contains("freeze")) o.freeze = at("freeze").get<std::vector<std::string>>();
     return o;
   } catch (const nlohmann::json::type_error&) {
     throw FormatError(where + ": key '" + key + "' has the wrong type: " + j.at(key).dump());
@@ -150,9 +155,16 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     info = saved.info;
     std::copy(state.velocity.begin(), state.velocity.end(), sgd.velocity().data());
     network.set_random_state(state.random_state);
+  } else if (job.weights) {
+    monitor.on_weights(transfer_weights(*job.weights, network, job.reinitialize));
+    // The model's normalisation goes with its weights, unless the input has changed.
+    info.normalization = job.weights->spec.input == job.spec.input
+                             ? job.weights->info.normalization
+                             : compute_normalization(data, training);
   } else {
     info.normalization = compute_normalization(data, training);
   }
+  freeze_layers(network, options.freeze);
   info.provenance.tool_version = job.tool_version;
   info.provenance.dataset = data.format + " " + data.source;
   info.provenance.seed = options.seed;
@@ -192,6 +204,21 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     have_checkpoint = true;
     monitor.on_checkpoint(job.checkpoint);
   };
+
+  if (job.evaluate_first) {
+    const auto eval_start = Clock::now();
+    evaluator.copy_parameters_from(network);
+    const EvaluationResult eval =
+        evaluate(evaluator, eval_data, eval_indices, info.normalization, 1);
+    EpochRecord record;
+    record.epoch = state.epoch;
+    record.step = state.step;
+    record.eval_split = eval_split;
+    record.eval_loss = eval.mean_loss();
+    record.eval_accuracy = eval.accuracy();
+    record.eval_seconds = seconds_since(eval_start);
+    monitor.on_first_evaluation(record);
+  }
 
   std::int64_t step = state.step;
   const auto run_start = Clock::now();

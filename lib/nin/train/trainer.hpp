@@ -10,11 +10,14 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/io/model_contents.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/train/batch_maker.hpp"
+#include "nin/train/fine_tune.hpp"
 #include "nin/train/lr_schedule.hpp"
 
 namespace nin {
@@ -38,6 +41,8 @@ struct TrainOptions {
   std::int64_t log_every = 0;     // report a step record every this many steps (0: never)
   std::int64_t stop_after = 0;    // end this run after this many epochs in all (0: run to the end);
                                 // the schedule still spans `epochs`, so a resumed run continues it
+  std::string weights;              // the model the run started from (--weights), for the record
+  std::vector<std::string> freeze;  // layers whose parameters take no updates
 
   std::string to_json() const;
   // Reads what to_json wrote; throws FormatError naming `source` (the checkpoint) and the key.
@@ -71,6 +76,11 @@ class TrainingMonitor {
   virtual void on_step(const StepRecord&) {}
   virtual void on_epoch(const EpochRecord&) {}
   virtual void on_checkpoint(const std::filesystem::path&) {}
+  // Which layers came from the --weights model, before the first step.
+  virtual void on_weights(const WeightTransfer&) {}
+  // The evaluation before the first step (TrainJob::evaluate_first); `epoch` is the number of
+  // epochs done so far, train figures are 0.
+  virtual void on_first_evaluation(const EpochRecord&) {}
 };
 
 struct TrainJob {
@@ -81,6 +91,9 @@ struct TrainJob {
   std::filesystem::path output;                 // best model (by evaluation accuracy)
   std::filesystem::path checkpoint;             // latest training state
   std::optional<std::filesystem::path> resume;  // continue from this checkpoint
+  const ModelContents* weights = nullptr;       // start from this model's values (fine-tuning)
+  std::vector<std::string> reinitialize;        // layers not to take from `weights`
+  bool evaluate_first = false;                  // evaluate before the first step
   std::string tool_version;
 };
 

@@ -98,9 +98,12 @@ resume-is-output)
   unchanged good.ckpt.h5 ckpt.orig ;;
 net-is-output)
   model && cp good.h5 good.orig
-  expect 2 "^nin-train: error: -o 'good.h5': the same file as --net 'good.h5'" \
-    "$bin/nin-train" -q --net good.h5 --epochs 1 --limit 100 -o good.h5
-  unchanged good.h5 good.orig ;;
+  expect 2 "^nin-train: error: -o 'good.h5': the same file as --weights 'good.h5'" \
+    "$bin/nin-train" -q --weights good.h5 --epochs 1 --limit 100 -o good.h5
+  unchanged good.h5 good.orig
+  # A trained model given as --net would start from random weights: refused, pointing to --weights.
+  expect 2 "^nin-train: error: --net 'good.h5' is a trained model: to start from its parameters use --weights 'good.h5' \(--net alone would take only its architecture\)$" \
+    "$bin/nin-train" -q --net good.h5 --epochs 1 --limit 100 -o other.h5 ;;
 locked)
   hold_lock out.h5
   expect 1 "^nin-train: error: -o '.*out.h5': another nin process is writing it \(pid $$\)$" train -o out.h5
