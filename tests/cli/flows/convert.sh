@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Black-box flows of nin-convert on a small network trained on a few hundred Fashion-MNIST images:
 #   convert.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR ONNX_FIXTURE
-# Scenarios: round-trip, checkpoint, rename, onnx-input, python-checker, opencv, pytorch. The last
-# three run Python scripts (tests/cli/interop) and exit 77, skipped, when their package is missing.
+# Scenarios: round-trip, checkpoint, rename, onnx-input, python-checker, opencv, pytorch,
+# pytorch-preprocessing. The last four run Python scripts (tests/cli/interop) and exit 77, skipped, when their package is missing.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4 fixture=$5
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -126,6 +126,10 @@ opencv)
 pytorch)
   need_python
   exec "$python" "$interop/pytorch_interop.py" "$bin" "$work" "$data" 100
+  ;;
+pytorch-preprocessing)
+  need_python
+  exec "$python" "$interop/pytorch_preprocessing.py" "$bin" "$work" "$data" 200
   ;;
 *) fail "unknown scenario $scenario" ;;
 esac

@@ -18,3 +18,15 @@ def read_idx_images(directory, count, split="t10k"):
         count = min(count, n)
         pixels = np.frombuffer(f.read(count * rows * cols), dtype=np.uint8)
     return pixels.reshape(count, 1, rows, cols).astype(np.float32)
+
+
+def read_idx_labels(directory, count, split="t10k"):
+    base = os.path.join(directory, f"{split}-labels-idx1-ubyte")
+    path = base + ".gz" if os.path.exists(base + ".gz") else base
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        header = np.frombuffer(f.read(8), dtype=">u4")
+        if header[0] != 2049:
+            raise ValueError(f"{path}: not an IDX label file")
+        count = min(count, int(header[1]))
+        return np.frombuffer(f.read(count), dtype=np.uint8).astype(np.int64)
