@@ -9,6 +9,7 @@
 #   STDERR_REGEX   regex that the one line on stderr must match (without its newline)
 #   JSON_CHECKS    comma-separated PATH=VALUE pairs checked on stdout parsed as JSON, PATH being
 #                  dot-separated members, e.g. totals.params=81960,totals.macs=56753408
+#   STDIN_FILE     file given to the command as its standard input (default: this script's)
 # Always checked: a success (exit 0) writes nothing on stderr; a failure writes nothing on stdout
 # and exactly one line on stderr, "PROGRAM-NAME: error: ...".
 
@@ -36,7 +37,11 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(stdout_file "${WORK_DIR}/stdout")
 set(stderr_file "${WORK_DIR}/stderr")
-execute_process(COMMAND ${command}
+set(input)
+if(DEFINED STDIN_FILE)
+  set(input INPUT_FILE "${STDIN_FILE}")
+endif()
+execute_process(COMMAND ${command} ${input}
   OUTPUT_FILE "${stdout_file}" ERROR_FILE "${stderr_file}" RESULT_VARIABLE exit_code)
 file(READ "${stdout_file}" out)
 file(READ "${stderr_file}" err)

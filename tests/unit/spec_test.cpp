@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <limits>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 
 #include "message_checks.hpp"
 #include "nin/core/error.hpp"
+#include "nin/core/text_file.hpp"
 #include "nin/spec/layer_cost.hpp"
 #include "nin/spec/network_spec.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -893,6 +895,19 @@ BOOST_AUTO_TEST_CASE(floor_mode_pooling_is_read_inferred_and_written_back) {
   BOOST_TEST(nin::to_json_text(back) == written);
   // Another input re-infers floor-mode shapes: 32 → (32 − 3) / 2 + 1 = 15.
   BOOST_TEST(layer(nin::with_input(spec, Shape{2, 32, 32}), "pool1").output == (Shape{3, 15, 15}));
+}
+
+// A spec from standard input (nin-params -) is read whole up to a bound, then parsed as a file is.
+BOOST_AUTO_TEST_CASE(stream_reading_is_bounded) {
+  const std::string text(100000, ' ');  // more than one read's buffer
+  std::istringstream at_limit(text);
+  BOOST_TEST(nin::read_text_stream(at_limit, "<stdin>", text.size()) == text);
+  std::istringstream empty;
+  BOOST_TEST(nin::read_text_stream(empty, "<stdin>", 10).empty());
+  std::istringstream over(text + "x");
+  nin::test::check_throws<nin::IoError>(
+      [&] { nin::read_text_stream(over, "<stdin>", text.size()); },
+      {"'<stdin>': more than the 100000 bytes allowed"});
 }
 
 BOOST_AUTO_TEST_CASE(layer_type_names) {

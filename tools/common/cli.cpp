@@ -6,6 +6,7 @@
 #include <new>
 #include <vector>
 
+#include "common/file_options.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/network_spec.hpp"
 
@@ -51,6 +52,7 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info,
     std::cout << info.name << " (nin) " << NIN_VERSION << "\n";
     return false;
   }
+  check_file_options(options, positional, values);
   po::notify(values);
   return true;
 }

@@ -26,7 +26,8 @@ struct ToolInfo {
 
 // Parses argv against `options` (which gets --help and --version added) and `positional`.
 // Returns false when --help or --version was answered on stdout and the tool should exit 0.
-// Throws boost::program_options::error on malformed command lines.
+// Throws boost::program_options::error on malformed command lines, and UsageError when a file
+// option that takes no standard stream was given "-" (file_options.hpp).
 bool parse_command_line(int argc, char** argv, const ToolInfo& info,
                         boost::program_options::options_description& options,
                         const boost::program_options::positional_options_description& positional,

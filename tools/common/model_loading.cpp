@@ -4,6 +4,7 @@
 
 #include "common/cli.hpp"
 #include "nin/core/error.hpp"
+#include "common/file_options.hpp"
 #include "nin/core/text_file.hpp"
 #include "nin/onnx/onnx_import.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -18,6 +19,10 @@ std::optional<ModelFormat> model_format_of(const std::filesystem::path& path) {
 }
 
 NetworkSpec load_network_any(const std::string& name_or_path) {
+  if (is_standard_stream(name_or_path)) {
+    const std::string source(kStandardInputName);
+    return parse_network_spec(read_text_stream(std::cin, source), source);
+  }
   const auto format = model_format_of(name_or_path);
   if (format == ModelFormat::hdf5) return read_model_file(name_or_path, ModelParts::spec).spec;
   if (format == ModelFormat::onnx) return read_onnx_model(name_or_path).spec;

@@ -21,8 +21,12 @@ enum class ModelFormat { hdf5, onnx };
 // The format a path names by its extension (.h5 or .hdf5, .onnx), if any.
 std::optional<ModelFormat> model_format_of(const std::filesystem::path& path);
 
-// A preset name, a spec file (*.json) or a model file (*.h5, *.onnx: its spec).
+// A preset name, a spec file (*.json) or a model file (*.h5, *.onnx: its spec); "-" reads a spec
+// (JSON) from standard input, named kStandardInputName in messages.
 NetworkSpec load_network_any(const std::string& name_or_path);
+
+// How messages name a spec read from standard input.
+inline constexpr std::string_view kStandardInputName = "<stdin>";
 
 // A model file of either format with its parameters read.
 struct LoadedModel {

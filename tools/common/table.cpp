@@ -5,10 +5,37 @@
 
 namespace nin::cli {
 
+std::string delimited_field(std::string_view cell, char separator) {
+  if (separator == '\t') {
+    std::string clean(cell);
+    for (auto& c : clean)
+      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return clean;
+  }
+  if (cell.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(cell);
+  std::string quoted = "\"";
+  for (const char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string markdown_cell(std::string_view cell) {
+  std::string text;
+  for (const char c : cell) {
+    if (c == '|')
+      text += "\\|";
+    else
+      text += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return text;
+}
+
 void write_markdown(std::ostream& out, const Table& table) {
   const auto write_row = [&](const std::vector<std::string>& cells) {
     out << "|";
-    for (const auto& cell : cells) out << " " << cell << " |";
+    for (const auto& cell : cells) out << " " << markdown_cell(cell) << " |";
     out << "\n";
   };
   write_row(table.header);
@@ -19,26 +46,17 @@ void write_markdown(std::ostream& out, const Table& table) {
   for (const auto& row : table.rows) write_row(row);
 }
 
+void write_delimited_row(std::ostream& out, const std::vector<std::string>& cells, char separator) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) out << separator;
+    out << delimited_field(cells[i], separator);
+  }
+  out << "\n";
+}
+
 void write_delimited(std::ostream& out, const Table& table, char separator) {
-  const auto cell_text = [&](const std::string& cell) {
-    if (separator == '\t') {
-      std::string clean = cell;
-      for (auto& c : clean)
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-      return clean;
-    }
-    if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (const char c : cell) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-  };
-  const auto write_row = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      out << (i ? std::string(1, separator) : std::string()) << cell_text(cells[i]);
-    out << "\n";
-  };
-  write_row(table.header);
-  for (const auto& row : table.rows) write_row(row);
+  write_delimited_row(out, table.header, separator);
+  for (const auto& row : table.rows) write_delimited_row(out, row, separator);
 }
 
 std::string with_thousands(std::int64_t value) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
+#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/table.hpp"
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("net", po::value(&net)->required(), "preset name or spec file (positional)")
+        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network)->required(), "preset name, spec file or model file (positional)")
         ("batch", po::value(&o.batch)->default_value(o.batch), "training batch size")
         ("infer-batch", po::value(&o.infer_batch)->default_value(o.infer_batch), "inference batch size")
         ("iterations", po::value(&o.iterations)->default_value(o.iterations), "timed iterations of each kind")

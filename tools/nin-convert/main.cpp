@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/file_options.hpp"
 #include "common/preprocessing_options.hpp"
 #include "nin-convert/conversion.hpp"
 #include "nin-convert/report.hpp"
@@ -23,11 +24,11 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("input", po::value(&input)->required(), "model to convert, .h5 or .onnx (positional)")
-        ("output,o", po::value(&output)->required(), "file to write, .h5 or .onnx")
+        ("input", nin::cli::file_value(&input, nin::cli::FileRole::model)->required(), "model to convert, .h5 or .onnx (positional)")
+        ("output,o", nin::cli::file_value(&output, nin::cli::FileRole::converted_output)->required(), "file to write, .h5 or .onnx")
         ("softmax", po::bool_switch(&softmax), "ONNX output: end with Softmax (output 'probabilities' instead of 'logits')")
         ("strip", po::bool_switch(&strip), "HDF5 output: leave out the checkpoint (optimiser state), giving a deployable model")
-        ("rename-classes", po::value(&class_names), "file with one class name per line, replacing the model's")
+        ("rename-classes", nin::cli::file_value(&class_names, nin::cli::FileRole::class_names), "file with one class name per line, replacing the model's")
         ("dry-run", po::bool_switch(&dry_run), "print what would be written and write nothing")
         ("format", po::value(&format)->default_value("md"), "--dry-run report format: md, json");
     // clang-format on

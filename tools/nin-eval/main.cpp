@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/preprocessing_options.hpp"
@@ -32,8 +33,8 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("model", po::value(&models)->multitoken(), "model files, .h5 or .onnx (positional)")
-        ("data", po::value(&data)->default_value(data), "data set: IDX/CIFAR directory or HDF5 file")
+        ("model", nin::cli::file_value(&models, nin::cli::FileRole::model)->multitoken(), "model files, .h5 or .onnx (positional)")
+        ("data", nin::cli::file_value(&data, nin::cli::FileRole::data)->default_value(data), "data set: IDX/CIFAR directory or HDF5 file")
         ("split", po::value(&split)->default_value("test"), "test or train")
         ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
         ("limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")

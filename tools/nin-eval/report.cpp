@@ -168,8 +168,8 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
 PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
     : out_(out), format_(format), separator_(format == cli::Format::tsv ? '\t' : ',') {
   if (format_ != cli::Format::json)
-    out_ << "model" << separator_ << "index" << separator_ << "label" << separator_ << "predicted"
-         << separator_ << "confidence" << separator_ << "top_k\n";
+    cli::write_delimited_row(out_, {"model", "index", "label", "predicted", "confidence", "top_k"},
+                             separator_);
 }
 
 void PredictionWriter::write(const std::string& model, const Prediction& p) {
@@ -193,9 +193,10 @@ void PredictionWriter::write(const std::string& model, const Prediction& p) {
   }
   char confidence[32];
   std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
-  const bool quote = model.find_first_of(",\"\n") != std::string::npos && separator_ == ',';
-  out_ << (quote ? "\"" + model + "\"" : model) << separator_ << p.index << separator_ << p.label
-       << separator_ << p.top.front() << separator_ << confidence << separator_ << top << '\n';
+  cli::write_delimited_row(out_,
+                           {model, std::to_string(p.index), std::to_string(p.label),
+                            std::to_string(p.top.front()), confidence, top},
+                           separator_);
 }
 
 }  // namespace nin::eval_tool

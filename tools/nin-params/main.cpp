@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/preprocessing_options.hpp"
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("net", po::value(&net)->required(), "preset name, spec file or model file (positional)")
+        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network_or_stdin)->required(), "preset name, spec file or model file (positional); -: a spec read from standard input")
         ("input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")
         ("classes", po::value(&classes), "re-infer shapes for this number of classes")
         ("batch", po::value(&batch)->default_value(1), "batch size for activation memory")

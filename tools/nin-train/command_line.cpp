@@ -4,6 +4,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/preprocessing_options.hpp"
@@ -124,16 +125,16 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   po::options_description options("Options");
   // clang-format off
   options.add_options()
-      ("net", po::value(&net)->default_value(net), "preset name or spec file to train")
-      ("data", po::value(&o.data)->default_value(o.data), "data set: IDX/CIFAR directory or HDF5 file")
-      ("output,o", po::value(&output), "where to write the best model (HDF5)")
-      ("checkpoint", po::value(&checkpoint), "where to write checkpoints (default: MODEL.ckpt.h5)")
-      ("resume", po::value(&resume), "continue the run saved in this checkpoint")
-      ("weights", po::value(&weights), "start from this model's parameters (.h5 or .onnx; fine-tuning): layers matched by name and shape")
+      ("net", cli::file_value(&net, cli::FileRole::network)->default_value(net), "preset name or spec file to train")
+      ("data", cli::file_value(&o.data, cli::FileRole::data)->default_value(o.data), "data set: IDX/CIFAR directory, image folder or HDF5 file")
+      ("output,o", cli::file_value(&output, cli::FileRole::model_output), "where to write the best model (HDF5)")
+      ("checkpoint", cli::file_value(&checkpoint, cli::FileRole::checkpoint_output), "where to write checkpoints (default: MODEL.ckpt.h5)")
+      ("resume", cli::file_value(&resume, cli::FileRole::checkpoint), "continue the run saved in this checkpoint")
+      ("weights", cli::file_value(&weights, cli::FileRole::model), "start from this model's parameters (.h5 or .onnx; fine-tuning): layers matched by name and shape")
       ("freeze", po::value(&freeze), "layers whose parameters stay fixed, e.g. conv1,cccp1")
       ("reinit", po::value(&reinit), "layers to initialise afresh instead of taking them from --weights")
       ("eval-first", po::bool_switch(&command.job.evaluate_first), "evaluate once before the first step")
-      ("class-names", po::value(&class_names), "file with one class name per line, for data sets that have none")
+      ("class-names", cli::file_value(&class_names, cli::FileRole::class_names), "file with one class name per line, for data sets that have none")
       ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
       ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
       ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
@@ -154,7 +155,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("seed", po::value(&seed)->default_value(std::to_string(o.seed)), "random seed")
       ("threads", po::value(&command.threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
       ("checkpoint-minutes", po::value(&o.checkpoint_minutes)->default_value(0), "also checkpoint within epochs this often")
-      ("log", po::value(&command.log), "append one JSON object per epoch to this file")
+      ("log", cli::file_value(&command.log, cli::FileRole::log_or_stdout), "append one JSON object per epoch to this file (-: standard output)")
       ("log-every", po::value(&o.log_every)->default_value(0), "also log every N steps")
       ("quiet,q", po::bool_switch(&command.quiet), "no progress on stderr");
   // clang-format on
@@ -233,7 +234,8 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   }
   for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
   command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};
-  if (!command.log.empty()) command.outputs.push_back({"--log", command.log});
+  if (!command.log.empty() && !cli::is_standard_stream(command.log))
+    command.outputs.push_back({"--log", command.log});
   return command;
 }
 

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/file_options.hpp"
 #include "nin/core/error.hpp"
 
 namespace nin::train_tool {
@@ -33,24 +34,29 @@ ProgressMonitor::ProgressMonitor(std::int64_t epochs, bool quiet, const std::str
       log_path_(log_path),
       log_every_(log_every) {
   if (const char* step = std::getenv("NIN_SIGNAL_AT_STEP")) signal_at_step_ = std::atoll(step);
-  if (!log_path.empty()) {
-    log_.open(log_path, std::ios::app);
-    if (!log_) throw IoError("'" + log_path + "': cannot open the log for writing");
+  if (cli::is_standard_stream(log_path)) {
+    log_ = &std::cout;
+  } else if (!log_path.empty()) {
+    log_file_.open(log_path, std::ios::app);
+    if (!log_file_) throw IoError("'" + log_path + "': cannot open the log for writing");
+    log_ = &log_file_;
   }
 }
 
 void ProgressMonitor::log(const std::string& line) {
-  if (!log_.is_open()) return;
-  log_ << line << '\n';
-  log_.flush();
-  if (!log_) throw IoError("'" + log_path_ + "': write failed");
+  if (!log_) return;
+  *log_ << line << '\n';
+  log_->flush();
+  if (!*log_)
+    throw IoError(log_ == &std::cout ? std::string("cannot write to standard output")
+                                     : "'" + log_path_ + "': write failed");
 }
 
 void ProgressMonitor::on_step(const StepRecord& r) {
   // Test hook: NIN_SIGNAL_AT_STEP=N sends this process SIGINT after step N, so the tests can
   // check the interruption path without timing anything.
   if (signal_at_step_ > 0 && r.step == signal_at_step_) std::raise(SIGINT);
-  if (log_.is_open() && log_every_ > 0 && r.step % log_every_ == 0) {
+  if (log_ && log_every_ > 0 && r.step % log_every_ == 0) {
     nlohmann::ordered_json j = {{"type", "step"},
                                 {"epoch", r.epoch + 1},
                                 {"step", r.step},

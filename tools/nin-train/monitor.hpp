@@ -1,9 +1,11 @@
 #pragma once
 // How nin-train reports progress: a live bar on stderr when it is a terminal, plain per-epoch
-// lines otherwise, and optionally one JSON object per epoch (and per N steps) in a log file.
+// lines otherwise, and optionally one JSON object per epoch (and per N steps) in a log file or, for
+// a log named "-", on stdout.
 
 #include <chrono>
 #include <fstream>
+#include <ostream>
 #include <string>
 
 #include "nin/train/trainer.hpp"
@@ -14,6 +16,8 @@ class ProgressMonitor final : public TrainingMonitor {
  public:
   ProgressMonitor(std::int64_t epochs, bool quiet, const std::string& log_path,
                   std::int64_t log_every);
+  ProgressMonitor(const ProgressMonitor&) = delete;  // log_ may point into it
+  ProgressMonitor& operator=(const ProgressMonitor&) = delete;
   void on_step(const StepRecord& record) override;
   void on_epoch(const EpochRecord& record) override;
   void on_weights(const WeightTransfer& transfer) override;
@@ -24,7 +28,8 @@ class ProgressMonitor final : public TrainingMonitor {
   std::int64_t epochs_;
   bool quiet_;
   bool terminal_;
-  std::ofstream log_;
+  std::ofstream log_file_;
+  std::ostream* log_ = nullptr;  // log_file_ or std::cout; null without a log
   std::string log_path_;
   std::chrono::steady_clock::time_point last_draw_{};
   std::int64_t log_every_ = 0;

@@ -30,4 +30,18 @@ std::string read_text_file(const std::filesystem::path& path, std::size_t max_by
   return std::move(content).str();
 }
 
+std::string read_text_stream(std::istream& in, std::string_view name, std::size_t max_bytes) {
+  const std::string quoted = "'" + std::string(name) + "'";
+  std::string text;
+  char buffer[1 << 16];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes)
+      throw IoError(quoted + ": more than the " + std::to_string(max_bytes) + " bytes allowed");
+  }
+  if (in.bad()) throw IoError(quoted + ": read failed");
+  return text;
+}
+
 }  // namespace nin
