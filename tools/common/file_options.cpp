@@ -28,7 +28,7 @@ RoleText text_of(FileRole role) {
       return {false, false, "cannot give a checkpoint: give the checkpoint's file name"};
     case FileRole::data:
       return {false, false,
-              "cannot give a data set: give an IDX or CIFAR directory or an HDF5 file"};
+              "cannot give a data set: give an IDX, CIFAR or image directory or an HDF5 file"};
     case FileRole::class_names:
       return {false, false, "cannot give class names: give a file with one name per line"};
     case FileRole::model_output:
@@ -40,6 +40,8 @@ RoleText text_of(FileRole role) {
               "cannot take a model file: give a file name ending in .h5, .hdf5 or .onnx"};
     case FileRole::log_or_stdout:
       return {true, true, ""};
+    case FileRole::images_or_stdin:
+      return {true, false, ""};
   }
   return {false, false, "cannot be a standard stream: give a file name"};
 }

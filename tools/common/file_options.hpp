@@ -26,6 +26,7 @@ enum class FileRole {
   checkpoint_output,  // nin-train's checkpoint (.h5)
   converted_output,   // nin-convert's output, .h5 or .onnx
   log_or_stdout,      // a file appended to, or "-": standard output
+  images_or_stdin,    // image files, or "-": their paths, one per line on standard input
 };
 
 // A lone "-": standard input or output where an option takes it.

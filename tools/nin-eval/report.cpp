@@ -168,16 +168,21 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
 PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
     : out_(out), format_(format), separator_(format == cli::Format::tsv ? '\t' : ',') {
   if (format_ != cli::Format::json)
-    cli::write_delimited_row(out_, {"model", "index", "label", "predicted", "confidence", "top_k"},
-                             separator_);
+    cli::write_delimited_row(
+        out_, {"model", "index", "label", "predicted", "class_name", "confidence", "top_k"},
+        separator_);
 }
 
-void PredictionWriter::write(const std::string& model, const Prediction& p) {
+void PredictionWriter::write(const std::string& model, const Prediction& p,
+                             const std::vector<std::string>& class_names) {
+  const auto best = static_cast<std::size_t>(p.top.front());
+  const std::string name = best < class_names.size() ? class_names[best] : std::to_string(best);
   if (format_ == cli::Format::json) {
     nlohmann::ordered_json j = {{"model", model},
                                 {"index", p.index},
                                 {"label", p.label},
                                 {"predicted", p.top.front()},
+                                {"class_name", name},
                                 {"confidence", p.probabilities.front()},
                                 {"top_k", p.top},
                                 {"probabilities", p.probabilities},
@@ -195,7 +200,7 @@ void PredictionWriter::write(const std::string& model, const Prediction& p) {
   std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
   cli::write_delimited_row(out_,
                            {model, std::to_string(p.index), std::to_string(p.label),
-                            std::to_string(p.top.front()), confidence, top},
+                            std::to_string(p.top.front()), name, confidence, top},
                            separator_);
 }
 

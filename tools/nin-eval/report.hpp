@@ -29,7 +29,8 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
 class PredictionWriter {
  public:
   PredictionWriter(std::ostream& out, cli::Format format);
-  void write(const std::string& model, const Prediction& prediction);
+  void write(const std::string& model, const Prediction& prediction,
+             const std::vector<std::string>& class_names);
 
  private:
   std::ostream& out_;

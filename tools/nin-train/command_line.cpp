@@ -135,6 +135,8 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       ("reinit", po::value(&reinit), "layers to initialise afresh instead of taking them from --weights")
       ("eval-first", po::bool_switch(&command.job.evaluate_first), "evaluate once before the first step")
       ("class-names", cli::file_value(&class_names, cli::FileRole::class_names), "file with one class name per line, for data sets that have none")
+      ("center-crop", po::bool_switch(&o.center_crop), "image folders: crop to the network's aspect ratio before resizing")
+      ("skip-bad-images", po::bool_switch(&o.skip_bad_images), "image folders: skip files that cannot be decoded, with a warning each")
       ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
       ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
       ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")

@@ -5,11 +5,13 @@
 #include <iostream>
 
 #include "common/cli.hpp"
+#include "common/data_loading.hpp"
 #include "common/model_loading.hpp"
 #include "nin-train/command_line.hpp"
 #include "nin-train/monitor.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/data/image_folder.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/io/output_lock.hpp"
@@ -57,11 +59,23 @@ int main(int argc, char** argv) {
     nin::remove_stale_temporaries(job.output);
     nin::remove_stale_temporaries(job.checkpoint);
 
+    const bool image_folder = nin::is_image_folder(o.data);
+    if (image_folder && o.validation == 0 && !nin::image_folder_has_splits(o.data))
+      throw nin::UsageError("--data '" + o.data +
+                            "': an image folder without train/ and test/ needs --val N to hold "
+                            "out images for evaluation");
+    nin::DataOptions data_options{nin::Split::train, o.labels, o.limit};
+    // Images are decoded straight to the network's input shape.
+    data_options.image_shape = job.spec.input;
+    data_options.center_crop = o.center_crop;
+    data_options.skip_bad_images = o.skip_bad_images;
     const nin::Dataset train_data =
-        nin::load_dataset(o.data, {nin::Split::train, o.labels, o.limit});
+        nin::cli::load_data(info.name, o.data, data_options, command->quiet);
     std::optional<nin::Dataset> test_data;
-    if (o.validation == 0)
-      test_data = nin::load_dataset(o.data, {nin::Split::test, o.labels, o.limit});
+    if (o.validation == 0) {
+      data_options.split = nin::Split::test;
+      test_data = nin::cli::load_data(info.name, o.data, data_options, command->quiet);
+    }
     job.train = &train_data;
     job.test = test_data ? &*test_data : nullptr;
     if (command->weights) job.weights = &*command->weights;

@@ -39,8 +39,8 @@ struct EvaluationResult {
 };
 
 struct Prediction {
-  std::int64_t index = 0;  // in the data set
-  std::int32_t label = 0;
+  std::int64_t index = 0;            // in the data set
+  std::int32_t label = 0;            // −1: unknown
   std::vector<std::int32_t> top;     // best classes, most probable first (top_k of them)
   std::vector<float> probabilities;  // softmax probability of each of `top`
   std::vector<float> logits;         // the network's score of every class, before the softmax
@@ -52,5 +52,10 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
                           std::span<const std::int64_t> indices, const Normalization& normalization,
                           std::int64_t top_k,
                           const std::function<void(const Prediction&)>& on_prediction = {});
+
+// Predictions for the images in `images` (n ≤ network.max_batch() images of raw pixels, each
+// C×H×W bytes), in order, with no labels: index is the position in `images`, label −1.
+std::vector<Prediction> classify(Network& network, std::span<const std::uint8_t> images,
+                                 const Normalization& normalization, std::int64_t top_k);
 
 }  // namespace nin

@@ -60,6 +60,8 @@ std::string TrainOptions::to_json() const {
   j["seed"] = seed;
   j["checkpoint_minutes"] = checkpoint_minutes;
   j["log_every"] = log_every;
+  j["center_crop"] = center_crop;
+  j["skip_bad_images"] = skip_bad_images;
   j["weights"] = weights;
   j["freeze"] = freeze;
   return j.dump();
@@ -100,6 +102,8 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.checkpoint_minutes = at("checkpoint_minutes").get<double>();
     o.log_every = at("log_every").get<std::int64_t>();
     // Keys added after the first checkpoints were written: absent means none.
+    if (j.contains("center_crop")) o.center_crop = at("center_crop").get<bool>();
+    if (j.contains("skip_bad_images")) o.skip_bad_images = at("skip_bad_images").get<bool>();
     if (j.contains("weights")) o.weights = at("weights").get<std::string>();
     if (j.contains("freeze")) o.freeze = at("freeze").get<std::vector<std::string>>();
     return o;

@@ -41,6 +41,8 @@ struct TrainOptions {
   std::int64_t log_every = 0;     // report a step record every this many steps (0: never)
   std::int64_t stop_after = 0;    // end this run after this many epochs in all (0: run to the end);
                                 // the schedule still spans `epochs`, so a resumed run continues it
+  bool center_crop = false;         // image folders: crop to the input's aspect ratio first
+  bool skip_bad_images = false;     // image folders: leave out files that cannot be decoded
   std::string weights;              // the model the run started from (--weights), for the record
   std::vector<std::string> freeze;  // layers whose parameters take no updates
 

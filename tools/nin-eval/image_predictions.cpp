@@ -1,0 +1,143 @@
+#include "nin-eval/image_predictions.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <nlohmann/json.hpp>
+
+#include "common/table.hpp"
+#include "nin-eval/path_source.hpp"
+#include "nin/core/parallel.hpp"
+#include "nin/data/image_resize.hpp"
+#include "nin/train/evaluate.hpp"
+
+namespace nin::eval_tool {
+namespace {
+
+class ImagePredictionWriter {
+ public:
+  ImagePredictionWriter(std::ostream& out, const ImagePredictionOptions& options)
+      : out_(out), options_(options) {
+    const std::string k = "top_" + std::to_string(options.top_k);
+    switch (options_.format) {
+      case cli::Format::json: break;
+      case cli::Format::md:
+        out_ << "| File | Predicted | Class | Confidence | Top-" << options.top_k << " |\n"
+             << "|---|---:|---|---:|---|\n";
+        break;
+      default: row({"file", "predicted", "class_name", "confidence", "top_k"});
+    }
+  }
+
+  void write(const std::string& file, const Prediction& p) {
+    const std::int32_t best = p.top.front();
+    const std::string name = class_name(best);
+    if (options_.format == cli::Format::json) {
+      nlohmann::ordered_json j = {{"file", file},
+                                  {"predicted", best},
+                                  {"class_name", name},
+                                  {"confidence", p.probabilities.front()},
+                                  {"top_k", p.top},
+                                  {"probabilities", p.probabilities},
+                                  {"logits", p.logits}};
+      out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      return;
+    }
+    std::string top;
+    for (std::size_t i = 0; i < p.top.size(); ++i) {
+      char text[48];
+      std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
+      top += text;
+    }
+    char confidence[32];
+    std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
+    if (options_.format == cli::Format::md) {
+      out_ << "| " << cli::markdown_cell(file) << " | " << best << " | " << cli::markdown_cell(name)
+           << " | " << confidence << " | " << top << " |\n";
+      return;
+    }
+    row({file, std::to_string(best), name, confidence, top});
+  }
+
+ private:
+  std::string class_name(std::int32_t k) const {
+    return k < static_cast<std::int32_t>(options_.class_names.size())
+               ? options_.class_names[static_cast<std::size_t>(k)]
+               : std::to_string(k);
+  }
+  void row(const std::vector<std::string>& cells) {
+    const char separator = options_.format == cli::Format::tsv ? '\t' : ',';
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out_ << (i ? std::string(1, separator) : "") << cli::delimited_field(cells[i], separator);
+    out_ << '\n';
+  }
+
+  std::ostream& out_;
+  const ImagePredictionOptions& options_;
+};
+
+}  // namespace
+
+std::int64_t predict_images(std::string_view tool, Network& network,
+                            const Normalization& normalization, std::vector<std::string> paths,
+                            const ImagePredictionOptions& options, std::ostream& out) {
+  PathSource source(std::move(paths));
+  ImagePredictionWriter writer(out, options);
+  out.flush();
+  const Shape shape = network.spec().input;
+  const std::int64_t elements = shape.elements();
+  const std::int64_t capacity = network.max_batch();
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(capacity * elements));
+  std::vector<std::string> batch, errors;
+  std::vector<std::uint8_t> good;
+  std::vector<std::uint8_t> packed;
+  std::int64_t failures = 0;
+  while (!source.done()) {
+    // A batch is what has arrived: it ends when it is full or the input would make us wait.
+    batch.clear();
+    while (static_cast<std::int64_t>(batch.size()) < capacity) {
+      auto path = source.next(batch.empty());
+      if (!path) break;
+      batch.push_back(std::move(*path));
+    }
+    if (batch.empty()) continue;
+    const auto n = static_cast<std::int64_t>(batch.size());
+    errors.assign(batch.size(), {});
+    parallel_for(n, [&](std::int64_t i) {
+      const auto at = static_cast<std::size_t>(i);
+      try {
+        const DecodedImage image = read_image_file(batch[at], shape.channels);
+        image_to_input(image, shape, options.center_crop,
+                       {pixels.data() + i * elements, static_cast<std::size_t>(elements)});
+      } catch (const std::exception& e) {
+        // Library messages name the file; anything else gets its name in front.
+        const std::string named = "'" + batch[at] + "'";
+        errors[at] = e.what();
+        if (errors[at].compare(0, named.size(), named) != 0) errors[at] = named + ": " + errors[at];
+      }
+    });
+    // The readable images, packed in input order.
+    packed.clear();
+    for (std::int64_t i = 0; i < n; ++i)
+      if (errors[static_cast<std::size_t>(i)].empty())
+        packed.insert(packed.end(), pixels.begin() + i * elements,
+                      pixels.begin() + (i + 1) * elements);
+    const auto predictions = packed.empty()
+                                 ? std::vector<Prediction>{}
+                                 : classify(network, packed, normalization, options.top_k);
+    std::size_t next = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto at = static_cast<std::size_t>(i);
+      if (!errors[at].empty()) {
+        out.flush();
+        cli::print_error(tool, errors[at]);
+        ++failures;
+        continue;
+      }
+      writer.write(batch[at], predictions[next++]);
+    }
+    out.flush();
+  }
+  return failures;
+}
+
+}  // namespace nin::eval_tool
