@@ -317,7 +317,8 @@ BOOST_AUTO_TEST_CASE(paths_that_hold_no_data_set) {
                         {"'" + missing.string() + "'", "no such file or directory"});
   const fs::path empty = tmp.subdir("empty");
   expect_error<IoError>([&] { load(empty); },
-                        {"'" + empty.string() + "'", "no IDX, CIFAR-10 or CIFAR-100 files found",
+                        {"'" + empty.string() + "'",
+                         "no IDX, CIFAR-10 or CIFAR-100 files and no class folders of images found",
                          "train-images-idx3-ubyte.gz", "data_batch_1.bin", "train.bin"});
   const fs::path notes = tmp.path() / "notes.txt";
   nin::test::write_text(notes, "hello\n");

@@ -11,6 +11,7 @@
 #include "nin/data/cifar_reader.hpp"
 #include "nin/data/hdf5_dataset_reader.hpp"
 #include "nin/data/idx_reader.hpp"
+#include "nin/data/image_folder.hpp"
 #include "nin/data/reader_support.hpp"
 #include "nin/isolation/sandbox.hpp"
 #include "nin/isolation/wire.hpp"
@@ -115,9 +116,12 @@ Dataset load_dataset(const fs::path& path, const DataOptions& options) {
       return data_internal::read_cifar10(path, options);
     if (data_internal::is_cifar100_directory(path))
       return data_internal::read_cifar100(path, options);
+    // Not in the sandbox: see image_codec.hpp.
+    if (is_image_folder(path)) return read_image_folder(path, options);
     throw IoError(quoted(path) +
-                  ": no IDX, CIFAR-10 or CIFAR-100 files found (expected "
-                  "train-images-idx3-ubyte.gz, data_batch_1.bin or train.bin)");
+                  ": no IDX, CIFAR-10 or CIFAR-100 files and no class folders of images found "
+                  "(expected train-images-idx3-ubyte.gz, data_batch_1.bin, train.bin, or "
+                  "<class>/<image>.png or .jpg, optionally under train/ and test/)");
   }
   if (has_hdf5_extension(path)) {
     if (!sandbox_enabled()) return data_internal::read_hdf5_dataset(path, options);
@@ -128,13 +132,16 @@ Dataset load_dataset(const fs::path& path, const DataOptions& options) {
         path);
   }
   throw FormatError(quoted(path) +
-                    ": not a data set: expected a directory of IDX, CIFAR-10 or CIFAR-100 files, "
-                    "or an HDF5 file (*.h5, *.hdf5)");
+                    ": not a data set: expected a directory of IDX, CIFAR-10 or CIFAR-100 files "
+                    "or of class folders of images, or an HDF5 file (*.h5, *.hdf5)");
 }
 
 std::vector<fs::path> dataset_files(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return {path};
+  if (!data_internal::is_idx_directory(path) && !data_internal::is_cifar10_directory(path) &&
+      !data_internal::is_cifar100_directory(path) && is_image_folder(path))
+    return image_folder_files(path);
   const auto ends_with = [](const std::string& name, std::string_view end) {
     return name.size() >= end.size() &&
            name.compare(name.size() - end.size(), end.size(), end) == 0;
