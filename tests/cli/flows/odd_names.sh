@@ -94,8 +94,8 @@ PY
 predictions-csv)
   eval_ "$odd" --predictions --limit 5 --format csv > predictions.csv 2> summary.txt
   check predictions.csv csv <<'PY'
-assert rows[0] == ["model", "index", "label", "predicted", "confidence", "top_k"], rows[0]
-assert len(rows) == 6 and all(len(r) == 6 for r in rows), "6 rows of 6 fields"
+assert rows[0] == ["model", "index", "label", "predicted", "class_name", "confidence", "top_k"], rows[0]
+assert len(rows) == 6 and all(len(r) == 7 for r in rows), "6 rows of 7 fields"
 assert all(r[0] == odd for r in rows[1:]), [r[0] for r in rows]
 assert [r[1] for r in rows[1:]] == ["0", "1", "2", "3", "4"], [r[1] for r in rows]
 PY
@@ -103,7 +103,7 @@ PY
 predictions-tsv)
   eval_ "$tabbed" --predictions --limit 5 --format tsv > predictions.tsv 2> summary.txt
   check predictions.tsv tsv <<'PY'
-assert len(rows) == 6 and all(len(r) == 6 for r in rows), "6 rows of 6 fields"
+assert len(rows) == 6 and all(len(r) == 7 for r in rows), "6 rows of 7 fields"
 assert all(r[0] == "a b.h5" for r in rows[1:]), [r[0] for r in rows]
 PY
   ;;
@@ -114,6 +114,12 @@ class-names-csv)
 assert len(rows) == 11 and all(len(r) == 18 for r in rows), "11 rows of 18 fields"
 assert [r[0] for r in rows[1:]] == ["renamed " + odd] * 10
 assert [r[2] for r in rows[1:]] == names, [r[2] for r in rows]
+PY
+  # Each prediction carries its class's name, quoted where it must be.
+  eval_ "renamed $odd" --limit 50 --predictions --format csv > predictions.csv 2> summary.txt
+  check predictions.csv csv <<'PY'
+assert len(rows) == 51 and all(len(r) == 7 for r in rows), "51 rows of 7 fields"
+assert all(r[4] == names[int(r[3])] for r in rows[1:]), [(r[3], r[4]) for r in rows[1:]]
 PY
   ;;
 class-names-md)
