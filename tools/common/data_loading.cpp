@@ -29,8 +29,9 @@ Dataset load_data(std::string_view tool, const std::filesystem::path& path, Data
       const auto now = std::chrono::steady_clock::now();
       if (done != total && now - last < std::chrono::milliseconds(200)) return;
       last = now;
-      std::fprintf(stderr, "\r\033[K%.*s: decoding images: %lld/%lld", static_cast<int>(tool.size()),
-                   tool.data(), static_cast<long long>(done), static_cast<long long>(total));
+      std::fprintf(stderr, "\r\033[K%.*s: decoding images: %lld/%lld",
+                   static_cast<int>(tool.size()), tool.data(), static_cast<long long>(done),
+                   static_cast<long long>(total));
       drawn = true;
     };
   Dataset data = load_dataset(path, options);

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "common/cli.hpp"
-#include "nin/core/error.hpp"
 #include "common/file_options.hpp"
+#include "nin/core/error.hpp"
 #include "nin/core/text_file.hpp"
 #include "nin/onnx/onnx_import.hpp"
 #include "nin/spec/preset_catalog.hpp"

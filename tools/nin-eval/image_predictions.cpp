@@ -19,12 +19,14 @@ class ImagePredictionWriter {
       : out_(out), options_(options) {
     const std::string k = "top_" + std::to_string(options.top_k);
     switch (options_.format) {
-      case cli::Format::json: break;
+      case cli::Format::json:
+        break;
       case cli::Format::md:
         out_ << "| File | Predicted | Class | Confidence | Top-" << options.top_k << " |\n"
              << "|---|---:|---|---:|---|\n";
         break;
-      default: row({"file", "predicted", "class_name", "confidence", "top_k"});
+      default:
+        row({"file", "predicted", "class_name", "confidence", "top_k"});
     }
   }
 
@@ -32,12 +34,9 @@ class ImagePredictionWriter {
     const std::int32_t best = p.top.front();
     const std::string name = class_name(best);
     if (options_.format == cli::Format::json) {
-      nlohmann::ordered_json j = {{"file", file},
-                                  {"predicted", best},
-                                  {"class_name", name},
-                                  {"confidence", p.probabilities.front()},
-                                  {"top_k", p.top},
-                                  {"probabilities", p.probabilities},
+      nlohmann::ordered_json j = {{"file", file},       {"predicted", best},
+                                  {"class_name", name}, {"confidence", p.probabilities.front()},
+                                  {"top_k", p.top},     {"probabilities", p.probabilities},
                                   {"logits", p.logits}};
       out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       return;

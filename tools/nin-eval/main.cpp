@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
 
     if (!images.empty()) {
       if (models.size() != 1)
-        throw nin::UsageError("--images predicts with one model; " +
-                              std::to_string(models.size()) + " were given");
+        throw nin::UsageError("--images predicts with one model; " + std::to_string(models.size()) +
+                              " were given");
       for (const char* option : {"data", "split", "labels", "limit", "confusion", "predictions"})
         if (!values[option].defaulted())
           throw nin::UsageError(std::string("--") + option +
@@ -123,26 +123,31 @@ int main(int argc, char** argv) {
       return failed > 0 ? nin::cli::kFailure : nin::cli::kSuccess;
     }
 
-    nin::DataOptions data_options{split == "test" ? nin::Split::test : nin::Split::train,
-                                  labels == "coarse" ? nin::LabelKind::coarse
-                                                     : nin::LabelKind::fine,
-                                  limit};
+    nin::DataOptions data_options{
+        split == "test" ? nin::Split::test : nin::Split::train,
+        labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
     data_options.center_crop = center_crop;
     data_options.skip_bad_images = skip_bad;
     // An image folder is decoded to a network's input shape, so it is read once per shape the
-    // models have (usually one); other data sets are read once, before any model.
+    // models have (usually one), and labelled in the order of the model's classes when its class
+    // folders are exactly those; other data sets are read once, before any model.
     const bool image_folder = nin::is_image_folder(data);
-    std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, nin::Dataset> image_sets;
+    using ImageSetKey =
+        std::tuple<std::int64_t, std::int64_t, std::int64_t, std::vector<std::string>>;
+    std::map<ImageSetKey, nin::Dataset> image_sets;
     std::optional<nin::Dataset> fixed;
     if (!image_folder) fixed = nin::cli::load_data(info.name, data, data_options);
-    const auto dataset_for = [&](const nin::Shape& shape) -> const nin::Dataset& {
+    const auto dataset_for = [&](const nin::NetworkSpec& spec) -> const nin::Dataset& {
       if (fixed) return *fixed;
-      const auto key = std::make_tuple(shape.channels, shape.height, shape.width);
+      const nin::Shape& shape = spec.input;
+      const ImageSetKey key{shape.channels, shape.height, shape.width, spec.class_names};
       auto found = image_sets.find(key);
       if (found == image_sets.end()) {
         nin::DataOptions o = data_options;
         o.image_shape = shape;
-        found = image_sets.emplace(key, nin::cli::load_data(info.name, data, o)).first;
+        nin::Dataset loaded = nin::cli::load_data(info.name, data, o);
+        nin::adopt_class_order(loaded, spec.class_names);
+        found = image_sets.emplace(key, std::move(loaded)).first;
       }
       return found->second;
     };
@@ -175,7 +180,7 @@ int main(int argc, char** argv) {
         continue;
       }
       // A data set that cannot be read fails the run, not one model.
-      const nin::Dataset& dataset = dataset_for(contents->spec.input);
+      const nin::Dataset& dataset = dataset_for(contents->spec);
       try {
         const std::int64_t max_batch =
             std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size()));

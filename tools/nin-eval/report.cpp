@@ -178,14 +178,10 @@ void PredictionWriter::write(const std::string& model, const Prediction& p,
   const auto best = static_cast<std::size_t>(p.top.front());
   const std::string name = best < class_names.size() ? class_names[best] : std::to_string(best);
   if (format_ == cli::Format::json) {
-    nlohmann::ordered_json j = {{"model", model},
-                                {"index", p.index},
-                                {"label", p.label},
-                                {"predicted", p.top.front()},
-                                {"class_name", name},
-                                {"confidence", p.probabilities.front()},
-                                {"top_k", p.top},
-                                {"probabilities", p.probabilities},
+    nlohmann::ordered_json j = {{"model", model},     {"index", p.index},
+                                {"label", p.label},   {"predicted", p.top.front()},
+                                {"class_name", name}, {"confidence", p.probabilities.front()},
+                                {"top_k", p.top},     {"probabilities", p.probabilities},
                                 {"logits", p.logits}};
     out_ << j.dump() << '\n';
     return;

@@ -69,13 +69,15 @@ int main(int argc, char** argv) {
     data_options.image_shape = job.spec.input;
     data_options.center_crop = o.center_crop;
     data_options.skip_bad_images = o.skip_bad_images;
-    const nin::Dataset train_data =
-        nin::cli::load_data(info.name, o.data, data_options, command->quiet);
+    nin::Dataset train_data = nin::cli::load_data(info.name, o.data, data_options, command->quiet);
     std::optional<nin::Dataset> test_data;
     if (o.validation == 0) {
       data_options.split = nin::Split::test;
       test_data = nin::cli::load_data(info.name, o.data, data_options, command->quiet);
     }
+    // An image folder of a model's own classes is labelled as the model labels them.
+    nin::adopt_class_order(train_data, job.spec.class_names);
+    if (test_data) nin::adopt_class_order(*test_data, job.spec.class_names);
     job.train = &train_data;
     job.test = test_data ? &*test_data : nullptr;
     if (command->weights) job.weights = &*command->weights;

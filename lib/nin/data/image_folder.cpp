@@ -283,3 +283,27 @@ Dataset read_image_folder(const fs::path& dir, const DataOptions& options) {
 }
 
 }  // namespace nin
+
+namespace nin {
+
+bool adopt_class_order(Dataset& data, const std::vector<std::string>& names) {
+  if (data.format != "images" || names.size() != data.class_names.size()) return false;
+  const auto folder_name = [](std::string name) {
+    std::replace(name.begin(), name.end(), '/', '-');
+    return name;
+  };
+  std::vector<std::int32_t> label_of(data.class_names.size(), -1);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const auto found =
+        std::find(data.class_names.begin(), data.class_names.end(), folder_name(names[k]));
+    if (found == data.class_names.end()) return false;
+    const auto folder = static_cast<std::size_t>(found - data.class_names.begin());
+    if (label_of[folder] >= 0) return false;  // two classes for one folder
+    label_of[folder] = static_cast<std::int32_t>(k);
+  }
+  for (auto& label : data.labels) label = label_of[static_cast<std::size_t>(label)];
+  data.class_names = names;
+  return true;
+}
+
+}  // namespace nin

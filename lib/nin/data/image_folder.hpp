@@ -51,3 +51,14 @@ Dataset read_image_folder(const std::filesystem::path& dir, const DataOptions& o
 std::vector<std::filesystem::path> image_folder_files(const std::filesystem::path& dir);
 
 }  // namespace nin
+
+namespace nin {
+
+// Relabels an image folder's data set in the order of `names` (a model's classes) when its class
+// folders are exactly those classes, by name; a '/' in a class name matches a '-' in a folder
+// name, which cannot hold one ("T-shirt/top" and "T-shirt-top"). Folders sort by name, a model's
+// classes need not, so without this a model's own classes would be scored under other labels.
+// Returns whether it relabelled; a data set of other classes is left as it is.
+bool adopt_class_order(Dataset& data, const std::vector<std::string>& names);
+
+}  // namespace nin
