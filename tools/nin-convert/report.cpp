@@ -1,4 +1,5 @@
 #include "nin-convert/report.hpp"
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -62,6 +63,21 @@ Facts facts_of(const Conversion& c) {
   return f;
 }
 
+// "(pixel − (123.675, 116.28, 103.53)) / (58.395, 57.12, 57.375)", in raw pixel units (0..255).
+std::string normalization_text(const Normalization& n) {
+  if (n.mean.empty()) return "none";
+  const auto list = [](const std::vector<float>& values) {
+    std::string text;
+    for (const float v : values) {
+      char number[32];
+      std::snprintf(number, sizeof number, "%.6g", static_cast<double>(v));
+      text += (text.empty() ? "" : ", ") + std::string(number);
+    }
+    return text;
+  };
+  return "(pixel − (" + list(n.mean) + ")) / (" + list(n.std) + ") per channel, pixels 0..255";
+}
+
 void write_json(std::ostream& out, const Conversion& c, const Facts& f) {
   const NetworkSpec& spec = c.model.network->spec();
   json report = {{"dry_run", true},
@@ -70,7 +86,9 @@ void write_json(std::ostream& out, const Conversion& c, const Facts& f) {
                  {"network", spec.name},
                  {"input_shape", {spec.input.height, spec.input.width, spec.input.channels}},
                  {"classes", spec.class_names},
-                 {"normalization", f.normalization},
+                 {"normalization", f.normalization ? json{{"mean", c.model.info.normalization.mean},
+                                                          {"std", c.model.info.normalization.std}}
+                                                   : json(nullptr)},
                  {c.onnx ? "nodes" : "layers", f.steps},
                  {"tensors", f.tensors},
                  {"values", f.values},
@@ -88,9 +106,8 @@ void write_markdown(std::ostream& out, const Conversion& c, const Facts& f) {
       << "- network: " << (spec.name.empty() ? "-" : spec.name) << ", input " << in.height << "×"
       << in.width << "×" << in.channels << ", " << spec.classes << " classes\n"
       << "- classes: " << joined(spec.class_names, ", ") << "\n"
-      << "- input normalisation: "
-      << (f.normalization ? (c.onnx ? "per channel, as Sub and Div nodes" : "per channel") : "none")
-      << "\n"
+      << "- input normalisation: " << normalization_text(c.model.info.normalization)
+      << (f.normalization && c.onnx ? ", as Sub and Div nodes" : "") << "\n"
       << "- " << (c.onnx ? "nodes" : "layers") << " (" << f.steps.size()
       << "): " << joined(f.steps, ", ") << "\n"
       << "- stored: " << cli::with_thousands(f.values) << " values in " << f.tensors

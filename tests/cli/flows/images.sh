@@ -190,5 +190,32 @@ usage)
   grep -qx "nin-eval: error: --confusion applies to data sets, not to --images" e2.txt || fail "$(cat e2.txt)"
   grep -qx "nin-eval: error: --images: '-' (paths on standard input) cannot be mixed with file names" e3.txt || fail "$(cat e3.txt)"
   echo "ok" ;;
+preprocessing)
+  # --scale/--mean/--std describe an ONNX model's input; a nin model stores its own.
+  base
+  "$bin/nin-convert" base.h5 -o base.onnx
+  set +e
+  "$bin/nin-convert" base.h5 -o again.h5 --scale 1/255 2> e1.txt; s1=$?
+  "$bin/nin-convert" base.onnx -o m.h5 --mean 0.5,0.5 2> e2.txt; s2=$?
+  "$bin/nin-eval" base.onnx --limit 10 --scale 0 2> e3.txt > /dev/null; s3=$?
+  "$bin/nin-train" --net "$spec" --scale 1/255 -o t.h5 2> e4.txt; s4=$?
+  "$bin/nin-params" base.onnx --std 0.2,0.3 2> e5.txt > /dev/null; s5=$?
+  set -e
+  [ "$s1$s2$s3$s4$s5" = 22222 ] || fail "exits $s1 $s2 $s3 $s4 $s5, expected 2 2 2 2 2"
+  grep -qx "nin-convert: error: --scale, --mean and --std describe what an ONNX model expects; 'base.h5' is a nin model, which stores its own normalisation" e1.txt || fail "$(cat e1.txt)"
+  grep -qx "nin-convert: error: --mean: 2 values for a model of 1 input channel: give one value or one per channel" e2.txt || fail "$(cat e2.txt)"
+  grep -qx "nin-eval: error: --scale: '0' must be a positive number or fraction, such as 1/255 or 0.5" e3.txt || fail "$(cat e3.txt)"
+  grep -qx "nin-train: error: --scale, --mean and --std describe what an ONNX model given to --weights expects" e4.txt || fail "$(cat e4.txt)"
+  grep -qx "nin-params: error: --std: 2 values for a model of 1 input channel: give one value or one per channel" e5.txt || fail "$(cat e5.txt)"
+  # Declared on a graph that normalises itself, the preprocessing composes with the graph's
+  # (pixel − m) / s: scaling by 1/2 first makes it (pixel − 2m) / 2s (checked against PyTorch by
+  # cli.convert.pytorch-preprocessing).
+  "$bin/nin-convert" base.onnx -o plain.h5 --dry-run | sed -n 's/^- input normalisation: //p' > plain.txt
+  "$bin/nin-convert" base.onnx -o half.h5 --scale 1/2 --dry-run | sed -n 's/^- input normalisation: //p' > half.txt
+  awk '{ gsub(/[()]/, ""); m = $3; s = $5; getline h < "half.txt"; gsub(/[()]/, "", h);
+         split(h, f, " "); d1 = f[3] - 2 * m; d2 = f[5] - 2 * s;
+         exit !(d1 * d1 < 1e-4 && d2 * d2 < 1e-4) }' plain.txt ||
+    fail "not composed: $(cat plain.txt) / $(cat half.txt)"
+  echo "ok" ;;
 *) fail "unknown scenario $scenario" ;;
 esac
