@@ -101,8 +101,9 @@ void run_decode(const std::string& dir, const nin::Shape& input, bool center_cro
   } else {
     std::cout << "Decoded and converted " << data.size() << " images of '" << dir << "' to "
               << input.height << "x" << input.width << "x" << input.channels
-              << (center_crop ? " (centre crop)" : "") << " on " << threads << " threads in "
-              << fixed(seconds, 3) << " s: " << fixed(rate, 1) << " images/s\n";
+              << (center_crop ? " (centre crop)" : "") << " on " << threads
+              << (threads == 1 ? " thread in " : " threads in ") << fixed(seconds, 3)
+              << " s: " << fixed(rate, 1) << " images/s\n";
   }
 }
 
