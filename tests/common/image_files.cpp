@@ -62,7 +62,7 @@ ImageBytes encode_png16_linear(std::span<const std::uint16_t> pixels, std::int64
 }
 
 ImageBytes encode_jpeg(std::span<const std::uint8_t> pixels, std::int64_t width,
-                       std::int64_t height, std::int64_t channels, int quality) {
+                       std::int64_t height, std::int64_t channels, int quality, bool progressive) {
   if ((channels != 1 && channels != 3) ||
       pixels.size() != static_cast<std::size_t>(width * height * channels))
     throw std::runtime_error("encode_jpeg: pixels do not match the size");
@@ -70,10 +70,10 @@ ImageBytes encode_jpeg(std::span<const std::uint8_t> pixels, std::int64_t width,
   if (!handle) throw std::runtime_error("tjInitCompress failed");
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
-  const int status = tjCompress2(handle.get(), pixels.data(), static_cast<int>(width),
-                                 static_cast<int>(width * channels), static_cast<int>(height),
-                                 channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &size,
-                                 channels == 1 ? TJSAMP_GRAY : TJSAMP_444, quality, 0);
+  const int status = tjCompress2(
+      handle.get(), pixels.data(), static_cast<int>(width), static_cast<int>(width * channels),
+      static_cast<int>(height), channels == 1 ? TJPF_GRAY : TJPF_RGB, &jpeg, &size,
+      channels == 1 ? TJSAMP_GRAY : TJSAMP_444, quality, progressive ? TJFLAG_PROGRESSIVE : 0);
   const std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(jpeg, tjFree);
   if (status != 0)
     throw std::runtime_error(std::string("tjCompress2: ") + tjGetErrorStr2(handle.get()));
@@ -102,7 +102,7 @@ ImageBytes png_header(std::uint32_t width, std::uint32_t height, int bit_depth, 
 }
 
 ImageBytes raw_png(std::uint32_t width, std::uint32_t height, int bit_depth, int colour_type,
-                   std::span<const std::uint8_t> samples) {
+                   std::span<const std::uint8_t> samples, std::span<const std::uint8_t> palette) {
   if (height == 0 || samples.size() % height != 0)
     throw std::runtime_error("raw_png: samples do not make whole rows");
   const std::size_t row = samples.size() / height;
@@ -119,6 +119,7 @@ ImageBytes raw_png(std::uint32_t width, std::uint32_t height, int bit_depth, int
     throw std::runtime_error("raw_png: compress failed");
   compressed.resize(size);
   ImageBytes out = png_header(width, height, bit_depth, colour_type);
+  if (!palette.empty()) append_png_chunk(out, "PLTE", palette);
   append_png_chunk(out, "IDAT", compressed);
   append_png_chunk(out, "IEND", {});
   return out;

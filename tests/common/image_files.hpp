@@ -23,9 +23,11 @@ ImageBytes encode_png(std::span<const std::uint8_t> pixels, std::int64_t width, 
 ImageBytes encode_png16_linear(std::span<const std::uint16_t> pixels, std::int64_t width,
                                std::int64_t height, std::int64_t channels);
 
-// A baseline JPEG of `pixels`: channels 1 (a gray JPEG) or 3 (YCbCr, 4:4:4), at `quality`.
+// A JPEG of `pixels`: channels 1 (a gray JPEG) or 3 (YCbCr, 4:4:4), at `quality`, baseline or
+// progressive.
 ImageBytes encode_jpeg(std::span<const std::uint8_t> pixels, std::int64_t width,
-                       std::int64_t height, std::int64_t channels, int quality = 95);
+                       std::int64_t height, std::int64_t channels, int quality = 95,
+                       bool progressive = false);
 
 // Appends a PNG chunk: length, type, data, CRC.
 void append_png_chunk(ImageBytes& out, const char (&type)[5], std::span<const std::uint8_t> data);
@@ -34,10 +36,12 @@ void append_png_chunk(ImageBytes& out, const char (&type)[5], std::span<const st
 ImageBytes png_header(std::uint32_t width, std::uint32_t height, int bit_depth = 8,
                       int colour_type = 0);
 
-// A PNG without any ancillary chunk: png_header, one IDAT holding `samples` (height rows of
-// big-endian samples, without the filter bytes, which this adds), IEND.
+// A PNG without any ancillary chunk: png_header, a PLTE chunk of `palette` (RGB triples) unless
+// it is empty, one IDAT holding `samples` (height rows of big-endian samples, without the filter
+// bytes, which this adds), IEND.
 ImageBytes raw_png(std::uint32_t width, std::uint32_t height, int bit_depth, int colour_type,
-                   std::span<const std::uint8_t> samples);
+                   std::span<const std::uint8_t> samples,
+                   std::span<const std::uint8_t> palette = {});
 
 // Flips a bit of the CRC of the PNG's first IDAT chunk.
 void break_idat_crc(ImageBytes& png);

@@ -1,7 +1,8 @@
 // Writes the binary seed files of tests/fuzz/corpus: small valid inputs of every fuzz target, so
 // that fuzzing starts from files the readers accept. The JSON specs are checked in as they are.
 //   make_corpus SPEC.json OUT_DIR
-// writes OUT_DIR/{model,onnx,hdf5-dataset,idx,cifar}/... from the network in SPEC.json.
+// writes OUT_DIR/{model,onnx,hdf5-dataset,idx,cifar,image}/... (the first four from the network
+// in SPEC.json).
 #include <zlib.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "image_files.hpp"
 #include "nin/io/hdf5.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/net/network.hpp"
@@ -170,6 +172,42 @@ void make_cifar(const fs::path& out) {
   write_bytes(out / "cifar" / "cifar100-train-coarse", text(cifar100));
 }
 
+// Image seeds in image_fuzz.cpp's layout: flags, target height and width, the file. Small PNGs
+// of every colour type and bit depth the readers convert, and baseline and progressive JPEGs.
+void make_images(const fs::path& out) {
+  const auto pixels = [](int width, int height, int channels) {
+    Bytes p;
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x)
+        for (int c = 0; c < channels; ++c)
+          p.push_back(static_cast<std::uint8_t>(x * 29 + y * 13 + c * 70 + (x * y) % 7 * 9));
+    return p;
+  };
+  const auto seed = [&](const std::string& name, std::uint8_t flags, const Bytes& file) {
+    Bytes input{flags, 5, 7};
+    input.insert(input.end(), file.begin(), file.end());
+    write_bytes(out / "image" / name, text(input));
+  };
+  namespace t = nin::test;
+  seed("gray.png", 0, t::encode_png(pixels(9, 7, 1), 9, 7, 1));
+  seed("gray-alpha.png", 1, t::encode_png(pixels(6, 6, 2), 6, 6, 2));
+  seed("rgb.png", 0, t::encode_png(pixels(8, 5, 3), 8, 5, 3));
+  seed("rgba.png", 1, t::encode_png(pixels(5, 8, 4), 5, 8, 4));
+  const std::vector<std::uint16_t> deep = {0, 1000, 30000, 65535, 12345, 54321};
+  seed("linear16.png", 0, t::encode_png16_linear(deep, 3, 2, 1));
+  Bytes samples;
+  for (const auto v : deep)
+    samples.insert(samples.end(),
+                   {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
+  seed("gray16-no-gamma.png", 0, t::raw_png(2, 3, 16, 0, samples));
+  seed("gray4.png", 0, t::raw_png(4, 2, 4, 0, Bytes{0x12, 0x34, 0xab, 0xcd}));
+  const Bytes palette = {0, 0, 0, 255, 0, 0, 0, 255, 0, 10, 20, 30};
+  seed("palette2.png", 1, t::raw_png(5, 2, 2, 3, Bytes{0x1b, 0x00, 0xe4, 0x40}, palette));
+  seed("gray.jpg", 0, t::encode_jpeg(pixels(16, 16, 1), 16, 16, 1, 90));
+  seed("progressive.jpg", 0, t::encode_jpeg(pixels(24, 16, 3), 24, 16, 3, 85, true));
+  seed("rgb.jpg", 1, t::encode_jpeg(pixels(17, 9, 3), 17, 9, 3, 80));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,6 +221,7 @@ int main(int argc, char** argv) {
     make_hdf5_datasets(out);
     make_idx(out);
     make_cifar(out);
+    make_images(out);
   } catch (const std::exception& e) {
     std::cerr << "make_corpus: " << e.what() << "\n";
     return 1;

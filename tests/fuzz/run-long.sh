@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long fuzzing runs that survive crashes, with a summary per target.
 #   tests/fuzz/run-long.sh TARGET|all MINUTES [BUILD_DIR]
-# TARGET is one of spec idx cifar hdf5-dataset model onnx; BUILD_DIR (default build-asan) was
+# TARGET is one of spec idx cifar hdf5-dataset model onnx image; BUILD_DIR (default build-asan) was
 # configured with -DNIN_FUZZ=ON. Each target runs for MINUTES in libFuzzer's fork mode, going on
 # after crashes, timeouts and out-of-memory inputs; the corpus it grows and every failing input are
 # kept in BUILD_DIR/fuzz-long/TARGET/{corpus,artifacts}. At the end every failing input is run
@@ -9,7 +9,7 @@
 # repository) or the library it is in (libhdf5, libonnx, protobuf, ...), with the function.
 set -euo pipefail
 
-all_targets=(spec idx cifar hdf5-dataset model onnx)
+all_targets=(spec idx cifar hdf5-dataset model onnx image)
 if (($# < 2 || $# > 3)); then
   echo "usage: $0 TARGET|all MINUTES [BUILD_DIR]   (targets: ${all_targets[*]})" >&2
   exit 2

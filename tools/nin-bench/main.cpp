@@ -1,6 +1,7 @@
 // nin-bench: per-layer forward/backward time, training-step and inference throughput of a network
-// on synthetic data (like `caffe time`).
+// on synthetic data (like `caffe time`); with --decode, the throughput of reading an image folder.
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "nin/core/error.hpp"
 #include "nin/core/gemm.hpp"
 #include "nin/core/parallel.hpp"
+#include "nin/data/dataset.hpp"
 #include "nin/train/benchmark.hpp"
 
 namespace po = boost::program_options;
@@ -73,26 +75,64 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
             << " MB after training, " << fixed(r.peak_rss_mb, 0) << " MB in all\n";
 }
 
+// Reads the image folder `dir` (its train split, or all of a flat folder) as load_dataset does,
+// decoding and converting every image to `input`, and prints the images per second.
+void run_decode(const std::string& dir, const nin::Shape& input, bool center_crop, int threads,
+                nin::cli::Format format) {
+  nin::DataOptions options;
+  options.image_shape = input;
+  options.center_crop = center_crop;
+  const auto start = std::chrono::steady_clock::now();
+  const nin::Dataset data = nin::load_dataset(dir, options);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (data.format != "images")
+    throw nin::UsageError("--decode: '" + dir + "' is a data set of format " + data.format +
+                          ", not an image folder");
+  const double rate = static_cast<double>(data.size()) / seconds;
+  if (format == nin::cli::Format::json) {
+    const nlohmann::ordered_json doc = {{"decode", dir},
+                                        {"input", {input.height, input.width, input.channels}},
+                                        {"center_crop", center_crop},
+                                        {"threads", threads},
+                                        {"images", data.size()},
+                                        {"seconds", seconds},
+                                        {"images_per_s", rate}};
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << "Decoded and converted " << data.size() << " images of '" << dir << "' to "
+              << input.height << "x" << input.width << "x" << input.channels
+              << (center_crop ? " (centre crop)" : "") << " on " << threads
+              << (threads == 1 ? " thread in " : " threads in ") << fixed(seconds, 3)
+              << " s: " << fixed(rate, 1) << " images/s\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-bench", "NET [options]",
+      "nin-bench", "NET [options] | --decode DIR --input HxWxC [options]",
       "Times NET (a preset name, spec file or model file) on random data: per-layer forward and\n"
       "backward milliseconds of a training step, training images/s (forward, backward, SGD\n"
-      "update) and inference images/s."};
+      "update) and inference images/s. With --decode, times reading the image folder DIR\n"
+      "instead: listing, decoding and converting every image to --input, in images/s."};
   return nin::cli::run(info.name, [&] {
-    std::string net, format;
+    std::string net, format, decode, input;
+    bool center_crop = false;
     nin::BenchmarkOptions o;
     int threads = 0;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network)->required(), "preset name, spec file or model file (positional)")
+        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network), "preset name, spec file or model file (positional)")
         ("batch", po::value(&o.batch)->default_value(o.batch), "training batch size")
         ("infer-batch", po::value(&o.infer_batch)->default_value(o.infer_batch), "inference batch size")
         ("iterations", po::value(&o.iterations)->default_value(o.iterations), "timed iterations of each kind")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
+        ("decode", po::value(&decode), "time reading the image folder DIR instead of a network")
+        ("input", po::value(&input), "with --decode: the size to convert images to, HxWxC (e.g. 28x28x1)")
+        ("center-crop", po::bool_switch(&center_crop), "with --decode: crop images to the input's aspect ratio first")
         ("format", po::value(&format)->default_value("md"), "output format: md, json");
     // clang-format on
     po::positional_options_description positional;
@@ -106,6 +146,20 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--infer-batch", o.infer_batch, 1, 65536);
     nin::cli::require_range("--iterations", o.iterations, 1, 100000);
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
+    if (!decode.empty()) {
+      if (!net.empty())
+        throw nin::UsageError(
+            "--decode times an image folder, not a network: give NET or --decode");
+      if (input.empty())
+        throw nin::UsageError("--decode needs --input HxWxC, the size to convert images to");
+      const nin::Shape shape = nin::cli::parse_input_shape(input);
+      nin::ThreadLimit thread_limit(threads);
+      run_decode(decode, shape, center_crop, thread_limit.threads(), out_format);
+      return nin::cli::kSuccess;
+    }
+    if (net.empty())
+      throw nin::UsageError(
+          "missing NET: a preset name, spec file or model file (see nin-bench --help)");
     nin::ThreadLimit thread_limit(threads);
     const auto spec = nin::cli::load_network_any(net);
     const auto result = nin::run_benchmark(spec, o);

@@ -6,6 +6,7 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -44,16 +45,17 @@ std::string one_line(const char* text) {
 }
 
 // Refuses a size beyond nin's limits, before anything of that size is allocated.
-void check_size(const std::string& name, std::int64_t width, std::int64_t height) {
+void check_size(const std::string& name, std::int64_t width, std::int64_t height,
+                std::int64_t max_pixels) {
   const std::string size = std::to_string(width) + "×" + std::to_string(height) + " pixels";
   if (width < 1 || height < 1)
     throw FormatError(quoted_name(name) + ": " + size + ", an empty image");
   if (width > kMaxImageSide || height > kMaxImageSide)
     throw FormatError(quoted_name(name) + ": " + size + ": a side exceeds nin's limit of " +
                       std::to_string(kMaxImageSide) + " pixels");
-  if (width * height > kMaxImagePixels)
+  if (width * height > max_pixels)
     throw FormatError(quoted_name(name) + ": " + size + " exceed nin's limit of " +
-                      std::to_string(kMaxImagePixels) + " pixels per image");
+                      std::to_string(max_pixels) + " pixels per image");
 }
 
 std::uint32_t big_endian(const std::uint8_t* p) {
@@ -64,12 +66,13 @@ std::uint32_t big_endian(const std::uint8_t* p) {
 // libpng reads every chunk before the first IDAT when it begins, so a file whose IHDR claims a
 // huge size and holds nothing else would fail there as truncated. Checking the IHDR here first
 // reports the size, which is what is wrong. Anything malformed is left to libpng to report.
-void check_png_header(std::span<const std::uint8_t> bytes, const std::string& name) {
+void check_png_header(std::span<const std::uint8_t> bytes, const std::string& name,
+                      std::int64_t max_pixels) {
   const std::uint8_t* p = bytes.data() + sizeof kPngSignature;
   if (bytes.size() < sizeof kPngSignature + 16 || big_endian(p) != 13 ||
       std::memcmp(p + 4, "IHDR", 4) != 0)
     return;
-  check_size(name, big_endian(p + 8), big_endian(p + 12));
+  check_size(name, big_endian(p + 8), big_endian(p + 12), max_pixels);
 }
 
 // BT.601 luma of 8-bit R, G, B, with Pillow's integer weights and rounding.
@@ -92,12 +95,12 @@ struct PngImage {
 };
 
 DecodedImage decode_png(std::span<const std::uint8_t> bytes, std::int64_t channels,
-                        const std::string& name) {
-  check_png_header(bytes, name);
+                        const std::string& name, std::int64_t max_pixels) {
+  check_png_header(bytes, name, max_pixels);
   PngImage png;
   if (!png_image_begin_read_from_memory(&png.image, bytes.data(), bytes.size()))
     throw FormatError(quoted_name(name) + ": PNG: " + one_line(png.image.message));
-  check_size(name, png.image.width, png.image.height);
+  check_size(name, png.image.width, png.image.height, max_pixels);
   png.image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
   // Colour files are read as RGB even for gray output: see the header on luma.
   const bool colour = (png.image.format & PNG_FORMAT_FLAG_COLOR) != 0;
@@ -127,7 +130,7 @@ struct TjHandleDeleter {
 using TjHandle = std::unique_ptr<void, TjHandleDeleter>;
 
 DecodedImage decode_jpeg(std::span<const std::uint8_t> bytes, std::int64_t channels,
-                         const std::string& name) {
+                         const std::string& name, std::int64_t max_pixels) {
   const TjHandle handle(tjInitDecompress());
   if (!handle)
     throw FormatError(quoted_name(name) + ": JPEG: " + one_line(tjGetErrorStr2(nullptr)));
@@ -138,7 +141,7 @@ DecodedImage decode_jpeg(std::span<const std::uint8_t> bytes, std::int64_t chann
   if (tjDecompressHeader3(handle.get(), bytes.data(), bytes.size(), &width, &height, &subsampling,
                           &colorspace) != 0)
     throw fail();
-  check_size(name, width, height);
+  check_size(name, width, height, max_pixels);
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK)
     throw FormatError(quoted_name(name) +
                       ": JPEG: a CMYK image, expected gray or colour (YCbCr, RGB)");
@@ -180,12 +183,15 @@ const char* kind_of(mode_t mode) {
 }  // namespace
 
 DecodedImage decode_image(std::span<const std::uint8_t> file_bytes, std::int64_t channels,
-                          const std::string& name) {
+                          const std::string& name, std::int64_t max_pixels) {
   if (channels != 1 && channels != 3)
     throw UsageError(quoted_name(name) + ": images decode to 1 (gray) or 3 (RGB) channels, not " +
                      std::to_string(channels));
-  if (starts_with(file_bytes, kPngSignature)) return decode_png(file_bytes, channels, name);
-  if (starts_with(file_bytes, kJpegSignature)) return decode_jpeg(file_bytes, channels, name);
+  max_pixels = std::min(max_pixels, kMaxImagePixels);
+  if (starts_with(file_bytes, kPngSignature))
+    return decode_png(file_bytes, channels, name, max_pixels);
+  if (starts_with(file_bytes, kJpegSignature))
+    return decode_jpeg(file_bytes, channels, name, max_pixels);
   throw FormatError(quoted_name(name) + ": not a PNG or JPEG image");
 }
 

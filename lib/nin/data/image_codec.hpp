@@ -48,10 +48,10 @@ struct DecodedImage {
 
 // Decodes a PNG or JPEG file's bytes into `channels` (1: gray, 3: RGB) 8-bit channels. `name`
 // (the file's path) names it in messages. Throws FormatError "'name': ..." for anything but a
-// PNG or JPEG, a size beyond the limits, or damaged data (with the library's reason), and
-// UsageError for channels other than 1 and 3.
+// PNG or JPEG, a size beyond the limits (max_pixels may lower kMaxImagePixels), or damaged data
+// (with the library's reason), and UsageError for channels other than 1 and 3.
 DecodedImage decode_image(std::span<const std::uint8_t> file_bytes, std::int64_t channels,
-                          const std::string& name);
+                          const std::string& name, std::int64_t max_pixels = kMaxImagePixels);
 
 // The whole content of the regular file at `path`. Throws IoError naming it when it cannot be
 // read, is not a regular file (a FIFO is refused without blocking), or is larger than
