@@ -762,3 +762,70 @@ BOOST_AUTO_TEST_CASE(png_copy_of_a_gray_data_set_reads_back_bit_identical) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// An image folder's labels in a model's class order (no files needed: the labels only).
+BOOST_AUTO_TEST_SUITE(image_class_order)
+
+nin::Dataset folder_set(std::vector<std::string> folders, std::vector<std::int32_t> labels) {
+  nin::Dataset data;
+  data.format = "images";
+  data.classes = static_cast<std::int64_t>(folders.size());
+  data.class_names = std::move(folders);
+  data.labels = std::move(labels);
+  return data;
+}
+
+BOOST_AUTO_TEST_CASE(exact_classes_take_the_models_order) {
+  auto data = folder_set({"Bag", "Coat", "T-shirt-top"}, {0, 1, 2, 2, 0});
+  BOOST_TEST(nin::adopt_class_order(data, {"T-shirt/top", "Bag", "Coat"}));
+  BOOST_TEST(data.labels == (std::vector<std::int32_t>{1, 2, 0, 0, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(data.class_names == (std::vector<std::string>{"T-shirt/top", "Bag", "Coat"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_subset_only_when_asked) {
+  const std::vector<std::string> model = {"T-shirt/top", "Trouser", "Bag", "Coat"};
+  auto data = folder_set({"Bag", "Coat"}, {0, 1, 1});
+  BOOST_TEST(!nin::adopt_class_order(data, model));
+  BOOST_TEST(data.labels == (std::vector<std::int32_t>{0, 1, 1}), boost::test_tools::per_element());
+  BOOST_TEST(nin::adopt_class_order(data, model, true));
+  BOOST_TEST(data.labels == (std::vector<std::int32_t>{2, 3, 3}), boost::test_tools::per_element());
+  BOOST_TEST(data.classes == 4);
+  BOOST_TEST(data.class_names.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(other_classes_are_left_alone) {
+  for (const bool subset : {false, true}) {
+    auto data = folder_set({"bags", "coats"}, {0, 1});
+    BOOST_TEST(!nin::adopt_class_order(data, {"Bag", "Coat"}, subset));
+    auto one_unknown = folder_set({"Bag", "Hat"}, {0, 1});
+    BOOST_TEST(!nin::adopt_class_order(one_unknown, {"Bag", "Coat", "Dress"}, subset));
+    BOOST_TEST(one_unknown.class_names == (std::vector<std::string>{"Bag", "Hat"}),
+               boost::test_tools::per_element());
+    // "a/b" and "a-b" both name the folder "a-b": ambiguous, so not adopted.
+    auto ambiguous = folder_set({"a-b", "c"}, {0, 1});
+    BOOST_TEST(!nin::adopt_class_order(ambiguous, {"a/b", "a-b", "c"}, subset));
+  }
+  auto idx = folder_set({"0", "1"}, {0, 1});
+  idx.format = "idx";
+  BOOST_TEST(!nin::adopt_class_order(idx, {"1", "0"}));
+}
+
+BOOST_AUTO_TEST_CASE(folder_names_must_be_utf8) {
+  nin::test::TempDir tmp;
+  const fs::path bad = tmp.path() / "train" / "B\xe4g";
+  fs::create_directories(bad);
+  fs::create_directories(tmp.path() / "test");
+  const std::vector<std::uint8_t> pixels(4, 7);
+  nin::test::write_image_file(bad / "0.png", nin::test::encode_png(pixels, 2, 2, 1));
+  nin::DataOptions options;
+  options.image_shape = {1, 2, 2};
+  BOOST_CHECK_EXCEPTION(nin::load_dataset(tmp.path(), options), nin::FormatError,
+                        [](const nin::FormatError& e) {
+                          return std::string(e.what()).find("a class folder whose name is not "
+                                                            "UTF-8") != std::string::npos;
+                        });
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "common/cli.hpp"
+#include "nin/data/image_folder.hpp"
 
 namespace nin::cli {
 
@@ -39,6 +40,19 @@ Dataset load_data(std::string_view tool, const std::filesystem::path& path, Data
   if (data.skipped > 0)
     std::cerr << tool << ": '" << path.string() << "': skipped " << data.skipped << " of "
               << data.skipped + data.size() << " images that could not be read\n";
+  return data;
+}
+
+Dataset load_data_for(std::string_view tool, const std::filesystem::path& path, DataOptions options,
+                      const Shape& input, const std::vector<std::string>& class_names, bool subset,
+                      bool quiet) {
+  const bool images = is_image_dataset(path);
+  if (images) options.image_shape = input;
+  Dataset data = load_data(tool, path, options, quiet);
+  if (images && !class_names.empty() && !adopt_class_order(data, class_names, subset))
+    std::cerr << tool << ": note: '" << path.string()
+              << "': its class folders are not the network's classes; labels follow the "
+                 "folders' sorted order\n";
   return data;
 }
 

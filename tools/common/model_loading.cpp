@@ -71,7 +71,7 @@ std::vector<std::string> read_class_names(const std::filesystem::path& path, std
   }
   if (static_cast<std::int64_t>(names.size()) != classes)
     throw FormatError(("'" + path.string() + "'") + ": " + std::to_string(names.size()) +
-                      " class names, the model has " + std::to_string(classes) + " classes");
+                      " class names, expected " + std::to_string(classes) + ", one per class");
   return names;
 }
 

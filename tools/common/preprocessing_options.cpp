@@ -34,7 +34,8 @@ void apply_preprocessing(const std::optional<InputPreprocessing>& preprocessing,
   if (!preprocessing) return;
   if (model_format_of(path) != ModelFormat::onnx)
     throw UsageError("--scale, --mean and --std describe what an ONNX model expects; '" +
-                     path.string() + "' is a nin model, which stores its own normalisation");
+                     path.string() +
+                     "' is not one (a nin model stores the normalisation it was trained with)");
   normalization = compose_preprocessing(*preprocessing, normalization, channels);
 }
 

@@ -2,6 +2,7 @@
 // Plain tables printed as Markdown, CSV or TSV, and the number formats the tools share.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -39,5 +40,12 @@ std::string with_thousands(std::int64_t value);
 
 // 57600 -> "56.2 KiB"; below 1 KiB -> "512 B"
 std::string human_bytes(std::int64_t bytes);
+
+// JSON text of `doc` for output. Bytes that are not UTF-8 (a file name may hold any) are written
+// as U+FFFD instead of failing the whole output.
+template <typename Json>
+std::string json_text(const Json& doc, int indent = -1) {
+  return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace nin::cli

@@ -47,7 +47,7 @@ void write_json(const std::string& network, int threads, const nin::BenchmarkOpt
                                       {"train_peak_rss_mb", r.train_peak_rss_mb},
                                       {"peak_rss_mb", r.peak_rss_mb},
                                       {"blas_core", nin::blas_core_name()}};
-  std::cout << doc.dump(2) << "\n";
+  std::cout << nin::cli::json_text(doc, 2) << "\n";
 }
 
 void write_markdown(const std::string& network, int threads, const nin::BenchmarkOptions& o,
@@ -79,6 +79,8 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
 // decoding and converting every image to `input`, and prints the images per second.
 void run_decode(const std::string& dir, const nin::Shape& input, bool center_crop, int threads,
                 nin::cli::Format format) {
+  if (!nin::is_image_dataset(dir))
+    throw nin::UsageError("--decode: '" + dir + "' is not an image folder");
   nin::DataOptions options;
   options.image_shape = input;
   options.center_crop = center_crop;
@@ -86,9 +88,6 @@ void run_decode(const std::string& dir, const nin::Shape& input, bool center_cro
   const nin::Dataset data = nin::load_dataset(dir, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (data.format != "images")
-    throw nin::UsageError("--decode: '" + dir + "' is a data set of format " + data.format +
-                          ", not an image folder");
   const double rate = static_cast<double>(data.size()) / seconds;
   if (format == nin::cli::Format::json) {
     const nlohmann::ordered_json doc = {{"decode", dir},
@@ -98,7 +97,7 @@ void run_decode(const std::string& dir, const nin::Shape& input, bool center_cro
                                         {"images", data.size()},
                                         {"seconds", seconds},
                                         {"images_per_s", rate}};
-    std::cout << doc.dump(2) << "\n";
+    std::cout << nin::cli::json_text(doc, 2) << "\n";
   } else {
     std::cout << "Decoded and converted " << data.size() << " images of '" << dir << "' to "
               << input.height << "x" << input.width << "x" << input.channels
@@ -130,7 +129,7 @@ int main(int argc, char** argv) {
         ("infer-batch", po::value(&o.infer_batch)->default_value(o.infer_batch), "inference batch size")
         ("iterations", po::value(&o.iterations)->default_value(o.iterations), "timed iterations of each kind")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
-        ("decode", po::value(&decode), "time reading the image folder DIR instead of a network")
+        ("decode", nin::cli::file_value(&decode, nin::cli::FileRole::data), "time reading the image folder DIR instead of a network")
         ("input", po::value(&input), "with --decode: the size to convert images to, HxWxC (e.g. 28x28x1)")
         ("center-crop", po::bool_switch(&center_crop), "with --decode: crop images to the input's aspect ratio first")
         ("format", po::value(&format)->default_value("md"), "output format: md, json");

@@ -1,6 +1,6 @@
 #include "nin-convert/report.hpp"
-#include <cstdio>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -94,7 +94,7 @@ void write_json(std::ostream& out, const Conversion& c, const Facts& f) {
                  {"values", f.values},
                  {"left_out", c.left_out},
                  {"notes", c.model.notes}};
-  out << report.dump(2) << "\n";
+  out << cli::json_text(report, 2) << "\n";
 }
 
 void write_markdown(std::ostream& out, const Conversion& c, const Facts& f) {

@@ -6,6 +6,7 @@
 
 #include "common/table.hpp"
 #include "nin-eval/path_source.hpp"
+#include "nin-eval/report.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/image_resize.hpp"
 #include "nin/train/evaluate.hpp"
@@ -32,21 +33,16 @@ class ImagePredictionWriter {
 
   void write(const std::string& file, const Prediction& p) {
     const std::int32_t best = p.top.front();
-    const std::string name = class_name(best);
+    const std::string name = class_name_of(options_.class_names, best);
     if (options_.format == cli::Format::json) {
       nlohmann::ordered_json j = {{"file", file},       {"predicted", best},
                                   {"class_name", name}, {"confidence", p.probabilities.front()},
                                   {"top_k", p.top},     {"probabilities", p.probabilities},
                                   {"logits", p.logits}};
-      out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      out_ << cli::json_text(j) << '\n';
       return;
     }
-    std::string top;
-    for (std::size_t i = 0; i < p.top.size(); ++i) {
-      char text[48];
-      std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
-      top += text;
-    }
+    const std::string top = top_k_text(p);
     char confidence[32];
     std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
     if (options_.format == cli::Format::md) {
@@ -58,16 +54,8 @@ class ImagePredictionWriter {
   }
 
  private:
-  std::string class_name(std::int32_t k) const {
-    return k < static_cast<std::int32_t>(options_.class_names.size())
-               ? options_.class_names[static_cast<std::size_t>(k)]
-               : std::to_string(k);
-  }
   void row(const std::vector<std::string>& cells) {
-    const char separator = options_.format == cli::Format::tsv ? '\t' : ',';
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      out_ << (i ? std::string(1, separator) : "") << cli::delimited_field(cells[i], separator);
-    out_ << '\n';
+    cli::write_delimited_row(out_, cells, options_.format == cli::Format::tsv ? '\t' : ',');
   }
 
   std::ostream& out_;
@@ -103,6 +91,11 @@ std::int64_t predict_images(std::string_view tool, Network& network,
     errors.assign(batch.size(), {});
     parallel_for(n, [&](std::int64_t i) {
       const auto at = static_cast<std::size_t>(i);
+      // A line read from a pipe may hold a NUL, which no file name can.
+      if (batch[at].find('\0') != std::string::npos) {
+        errors[at] = "'" + cli::one_line(batch[at]) + "': a file name with a NUL byte";
+        return;
+      }
       try {
         const DecodedImage image = read_image_file(batch[at], shape.channels);
         image_to_input(image, shape, options.center_crop,

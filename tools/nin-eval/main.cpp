@@ -16,7 +16,6 @@
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
-#include "nin/data/image_folder.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace po = boost::program_options;
@@ -101,7 +100,8 @@ int main(int argc, char** argv) {
       if (models.size() != 1)
         throw nin::UsageError("--images predicts with one model; " + std::to_string(models.size()) +
                               " were given");
-      for (const char* option : {"data", "split", "labels", "limit", "confusion", "predictions"})
+      for (const char* option :
+           {"data", "split", "labels", "limit", "confusion", "predictions", "skip-bad-images"})
         if (!values[option].defaulted())
           throw nin::UsageError(std::string("--") + option +
                                 " applies to data sets, not to --images");
@@ -109,7 +109,12 @@ int main(int argc, char** argv) {
       nin::cli::print_notes(info.name, models.front(), contents.notes);
       nin::cli::apply_preprocessing(preprocessing, models.front(), contents.spec.input.channels,
                                     contents.info.normalization);
-      const auto network = contents.build_network(batch, nin::NetworkUse::inference);
+      // Files named on the command line need no bigger batch than their number.
+      const bool from_stdin = images.size() == 1 && images.front() == "-";
+      const std::int64_t max_batch =
+          from_stdin ? batch
+                     : std::min<std::int64_t>(batch, static_cast<std::int64_t>(images.size()));
+      const auto network = contents.build_network(max_batch, nin::NetworkUse::inference);
       nin::eval_tool::ImagePredictionOptions o;
       o.format = out_format;
       o.top_k = std::min<std::int64_t>(top_k, contents.spec.classes);
@@ -128,27 +133,25 @@ int main(int argc, char** argv) {
         labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
     data_options.center_crop = center_crop;
     data_options.skip_bad_images = skip_bad;
-    // An image folder is decoded to a network's input shape, so it is read once per shape the
-    // models have (usually one), and labelled in the order of the model's classes when its class
-    // folders are exactly those; other data sets are read once, before any model.
-    const bool image_folder = nin::is_image_folder(data);
+    // An image folder is decoded to a model's input shape and labelled in the order of its
+    // classes, so it is read once per shape and class list the models have (usually one); other
+    // data sets are read once, before any model.
     using ImageSetKey =
         std::tuple<std::int64_t, std::int64_t, std::int64_t, std::vector<std::string>>;
     std::map<ImageSetKey, nin::Dataset> image_sets;
     std::optional<nin::Dataset> fixed;
-    if (!image_folder) fixed = nin::cli::load_data(info.name, data, data_options);
+    if (!nin::is_image_dataset(data)) fixed = nin::cli::load_data(info.name, data, data_options);
     const auto dataset_for = [&](const nin::NetworkSpec& spec) -> const nin::Dataset& {
       if (fixed) return *fixed;
       const nin::Shape& shape = spec.input;
-      const ImageSetKey key{shape.channels, shape.height, shape.width, spec.class_names};
+      const auto names = class_names_for(spec, {});
+      const ImageSetKey key{shape.channels, shape.height, shape.width, names};
       auto found = image_sets.find(key);
-      if (found == image_sets.end()) {
-        nin::DataOptions o = data_options;
-        o.image_shape = shape;
-        nin::Dataset loaded = nin::cli::load_data(info.name, data, o);
-        nin::adopt_class_order(loaded, spec.class_names);
-        found = image_sets.emplace(key, std::move(loaded)).first;
-      }
+      if (found == image_sets.end())
+        found = image_sets
+                    .emplace(key, nin::cli::load_data_for(info.name, data, data_options, shape,
+                                                          names, true))
+                    .first;
       return found->second;
     };
 
@@ -179,8 +182,18 @@ int main(int argc, char** argv) {
         results.push_back(std::move(model));
         continue;
       }
-      // A data set that cannot be read fails the run, not one model.
-      const nin::Dataset& dataset = dataset_for(contents->spec);
+      // A data set that cannot be read fails the run, not one model; one that cannot be made
+      // for this model (an image folder for 2 input channels) fails the model.
+      const nin::Dataset* dataset_pointer = nullptr;
+      try {
+        dataset_pointer = &dataset_for(contents->spec);
+      } catch (const nin::UsageError&) {
+        model.error = report_model_failure(info.name, path);
+        status = nin::cli::kFailure;
+        results.push_back(std::move(model));
+        continue;
+      }
+      const nin::Dataset& dataset = *dataset_pointer;
       try {
         const std::int64_t max_batch =
             std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size()));

@@ -38,6 +38,12 @@ bool PathSource::fill(bool wait) {
       return true;
     }
     if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking stdin: wait for it
+      pollfd fd{STDIN_FILENO, POLLIN, 0};
+      if (!wait) return false;
+      ::poll(&fd, 1, -1);
+      continue;
+    }
     throw IoError(std::string("--images -: cannot read standard input: ") + std::strerror(errno));
   }
 }

@@ -22,9 +22,7 @@ std::string number(double value, int digits = 4) {
 }
 
 std::string class_name(const ModelResult& m, std::int64_t k) {
-  return k < static_cast<std::int64_t>(m.class_names.size())
-             ? m.class_names[static_cast<std::size_t>(k)]
-             : std::to_string(k);
+  return class_name_of(m.class_names, k);
 }
 
 void write_json(std::ostream& out, const std::vector<ModelResult>& models) {
@@ -61,10 +59,25 @@ void write_json(std::ostream& out, const std::vector<ModelResult>& models) {
                     {"per_class", per_class},
                     {"confusion", confusion}});
   }
-  out << json{{"models", list}}.dump(2) << "\n";
+  out << cli::json_text(json{{"models", list}}, 2) << "\n";
 }
 
 }  // namespace
+
+std::string class_name_of(const std::vector<std::string>& names, std::int64_t k) {
+  return k >= 0 && k < static_cast<std::int64_t>(names.size()) ? names[static_cast<std::size_t>(k)]
+                                                               : std::to_string(k);
+}
+
+std::string top_k_text(const Prediction& p) {
+  std::string top;
+  for (std::size_t i = 0; i < p.top.size(); ++i) {
+    char text[48];
+    std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
+    top += text;
+  }
+  return top;
+}
 
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
                    bool details) {
@@ -175,23 +188,17 @@ PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
 
 void PredictionWriter::write(const std::string& model, const Prediction& p,
                              const std::vector<std::string>& class_names) {
-  const auto best = static_cast<std::size_t>(p.top.front());
-  const std::string name = best < class_names.size() ? class_names[best] : std::to_string(best);
+  const std::string name = class_name_of(class_names, p.top.front());
   if (format_ == cli::Format::json) {
     nlohmann::ordered_json j = {{"model", model},     {"index", p.index},
                                 {"label", p.label},   {"predicted", p.top.front()},
                                 {"class_name", name}, {"confidence", p.probabilities.front()},
                                 {"top_k", p.top},     {"probabilities", p.probabilities},
                                 {"logits", p.logits}};
-    out_ << j.dump() << '\n';
+    out_ << cli::json_text(j) << '\n';
     return;
   }
-  std::string top;
-  for (std::size_t i = 0; i < p.top.size(); ++i) {
-    char text[48];
-    std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
-    top += text;
-  }
+  const std::string top = top_k_text(p);
   char confidence[32];
   std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
   cli::write_delimited_row(out_,

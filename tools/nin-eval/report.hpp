@@ -19,6 +19,12 @@ struct ModelResult {
   std::string error;  // why the model could not be evaluated (then nothing else is set)
 };
 
+// The name of class k: names[k] when there is one, else the number.
+std::string class_name_of(const std::vector<std::string>& names, std::int64_t k);
+
+// "7:0.204056 9:0.167370 ...": a prediction's top classes with their probabilities.
+std::string top_k_text(const Prediction& p);
+
 // One row per model; a model with an error gets a row with the message in place of figures (md:
 // in the Network column; csv/tsv: an `error` column, empty for the others; json: an `error` key).
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,

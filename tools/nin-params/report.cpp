@@ -90,7 +90,7 @@ void write_json(std::ostream& out, const NetworkSpec& spec, const std::vector<La
     else
       doc["compare_fc"] = nullptr;
   }
-  out << doc.dump(2) << "\n";
+  out << cli::json_text(doc, 2) << "\n";
 }
 
 }  // namespace

@@ -89,14 +89,6 @@ std::vector<std::string> parse_names(const std::string& option, const std::strin
   }
 }
 
-void require_layers(const std::string& option, const std::vector<std::string>& names,
-                    const NetworkSpec& spec) {
-  for (const auto& name : names)
-    if (std::none_of(spec.layers.begin(), spec.layers.end(),
-                     [&](const LayerSpec& l) { return l.name == name; }))
-      throw UsageError(option + ": the network has no layer '" + name + "'");
-}
-
 // Model and checkpoint names say the format, as nin-convert's do; nin-train writes only HDF5.
 void require_hdf5_name(const std::string& option, const std::filesystem::path& path,
                        const std::string& why) {
@@ -205,6 +197,10 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
       throw UsageError(
           "--freeze is part of the recipe a checkpoint continues; it cannot change "
           "on --resume");
+    if (!class_names.empty())
+      throw UsageError(
+          "--class-names names the classes of a new run; a resumed run keeps its "
+          "model's");
     const ModelContents saved = read_model_file(resume, ModelParts::checkpoint);
     job.spec = saved.spec;
     o = resumed_options(saved, resume, o, values);
@@ -231,8 +227,8 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
     std::error_code not_a_file;
     if (net_given && std::filesystem::is_regular_file(net, not_a_file))
       command.inputs.push_back({"--net", net});
-    require_layers("--freeze", o.freeze, job.spec);
-    require_layers("--reinit", job.reinitialize, job.spec);
+    check_layer_names("--freeze", o.freeze, job.spec);
+    check_layer_names("--reinit", job.reinitialize, job.spec);
   }
   for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
   command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};

@@ -59,32 +59,38 @@ int main(int argc, char** argv) {
     nin::remove_stale_temporaries(job.output);
     nin::remove_stale_temporaries(job.checkpoint);
 
-    const bool image_folder = nin::is_image_folder(o.data);
-    if (image_folder && o.validation == 0 && !nin::image_folder_has_splits(o.data))
-      throw nin::UsageError("--data '" + o.data +
-                            "': an image folder without train/ and test/ needs --val N to hold "
-                            "out images for evaluation");
+    // An image folder must have a split to evaluate on; found out before anything is decoded.
+    // A flat folder would be evaluated on its own training images.
+    if (nin::is_image_dataset(o.data) && o.validation == 0 &&
+        (!nin::image_folder_has_splits(o.data) ||
+         !nin::image_folder_has_split(o.data, nin::Split::test)))
+      throw nin::UsageError(
+          "--data '" + o.data + "': " +
+          (nin::image_folder_has_splits(o.data) ? "no test/ folder to evaluate on"
+                                                : "an image folder without train/ and test/") +
+          ": hold out images for evaluation with --val N");
     nin::DataOptions data_options{nin::Split::train, o.labels, o.limit};
-    // Images are decoded straight to the network's input shape.
-    data_options.image_shape = job.spec.input;
     data_options.center_crop = o.center_crop;
     data_options.skip_bad_images = o.skip_bad_images;
-    nin::Dataset train_data = nin::cli::load_data(info.name, o.data, data_options, command->quiet);
+    // Images are decoded straight to the network's input, labelled as the network's classes when
+    // they are exactly those.
+    nin::Dataset train_data =
+        nin::cli::load_data_for(info.name, o.data, data_options, job.spec.input,
+                                job.spec.class_names, false, command->quiet);
     std::optional<nin::Dataset> test_data;
     if (o.validation == 0) {
       data_options.split = nin::Split::test;
-      test_data = nin::cli::load_data(info.name, o.data, data_options, command->quiet);
+      test_data = nin::cli::load_data_for(info.name, o.data, data_options, job.spec.input,
+                                          job.spec.class_names, false, true);
     }
-    // An image folder of a model's own classes is labelled as the model labels them.
-    nin::adopt_class_order(train_data, job.spec.class_names);
-    if (test_data) nin::adopt_class_order(*test_data, job.spec.class_names);
     job.train = &train_data;
     job.test = test_data ? &*test_data : nullptr;
     if (command->weights) job.weights = &*command->weights;
     if (!job.resume) {
       // A model fine-tuned on other classes, or any network on the user's own image folder, gets
-      // as many outputs as the data has classes (a changed last layer starts afresh). Elsewhere a
-      // mismatch is an error: a preset for CIFAR-10 given CIFAR-100 is more likely a mistake.
+      // as many outputs as the data has classes (a changed last layer starts afresh). Elsewhere
+      // more classes than the network has are an error (check_data_fits): a preset for CIFAR-10
+      // given CIFAR-100 is more likely a mistake.
       if (train_data.classes != job.spec.classes &&
           (job.weights || train_data.format == "images")) {
         std::cerr << info.name << ": note: the data set has " << train_data.classes
@@ -95,8 +101,11 @@ int main(int argc, char** argv) {
       std::vector<std::string> names = train_data.class_names;
       if (command->class_names)
         names = nin::cli::read_class_names(*command->class_names, train_data.classes);
-      // Names the data set or the user gave win over a model's; generated numbers do not.
-      if (command->class_names || train_data.format == "images" || job.spec.class_names.empty())
+      // Names the data set or the user gave win over a model's; generated numbers do not. A data
+      // set with fewer classes than the network leaves the spec's names as they are.
+      const bool fits = static_cast<std::int64_t>(names.size()) == job.spec.classes;
+      if (fits &&
+          (command->class_names || train_data.format == "images" || job.spec.class_names.empty()))
         job.spec.class_names = names;
     }
 

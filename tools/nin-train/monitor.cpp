@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file_options.hpp"
+#include "common/table.hpp"
 #include "nin/core/error.hpp"
 
 namespace nin::train_tool {
@@ -64,7 +65,7 @@ void ProgressMonitor::on_step(const StepRecord& r) {
                                 {"accuracy", r.accuracy},
                                 {"lr", r.learning_rate},
                                 {"images_per_s", r.images_per_second}};
-    log(j.dump());
+    log(cli::json_text(j));
   }
   if (quiet_ || !terminal_) return;
   const auto now = std::chrono::steady_clock::now();
@@ -96,7 +97,7 @@ void ProgressMonitor::on_epoch(const EpochRecord& r) {
                               {"images_per_s", r.images_per_second},
                               {"eval_seconds", r.eval_seconds},
                               {"best", r.best}};
-  log(j.dump());
+  log(cli::json_text(j));
   if (quiet_) return;
   if (terminal_) std::fputs("\r\033[K", stderr);
   std::fprintf(stderr,
@@ -129,7 +130,7 @@ void ProgressMonitor::on_first_evaluation(const EpochRecord& r) {
                               {r.eval_split + "_loss", r.eval_loss},
                               {r.eval_split + "_accuracy", r.eval_accuracy},
                               {"eval_seconds", r.eval_seconds}};
-  log(j.dump());
+  log(cli::json_text(j));
   if (quiet_) return;
   std::fprintf(stderr, "before epoch %lld: %s loss %.4f acc %.2f%%\n",
                static_cast<long long>(r.epoch + 1), r.eval_split.c_str(), r.eval_loss,

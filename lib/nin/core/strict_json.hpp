@@ -15,4 +15,8 @@ namespace nin {
 // caller adds the file's name.
 std::optional<std::string> parse_strict_json(std::string_view text, nlohmann::json& out);
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): names that go into JSON documents and model files must be.
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace nin

@@ -13,7 +13,7 @@ namespace nin {
 std::string read_text_file(const std::filesystem::path& path, std::size_t max_bytes = 16u << 20);
 
 // Reads `in` to its end (standard input, say); throws IoError naming it `name` when reading fails
-// or when it holds more than max_bytes, having read no more than max_bytes + 1 of them.
+// or when it holds more than max_bytes, having read at most one buffer (64 KiB) past them.
 std::string read_text_stream(std::istream& in, std::string_view name,
                              std::size_t max_bytes = 16u << 20);
 

@@ -136,12 +136,17 @@ Dataset load_dataset(const fs::path& path, const DataOptions& options) {
                     "or of class folders of images, or an HDF5 file (*.h5, *.hdf5)");
 }
 
+bool is_image_dataset(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) && !data_internal::is_idx_directory(path) &&
+         !data_internal::is_cifar10_directory(path) &&
+         !data_internal::is_cifar100_directory(path) && is_image_folder(path);
+}
+
 std::vector<fs::path> dataset_files(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_directory(path, ec)) return {path};
-  if (!data_internal::is_idx_directory(path) && !data_internal::is_cifar10_directory(path) &&
-      !data_internal::is_cifar100_directory(path) && is_image_folder(path))
-    return image_folder_files(path);
+  if (is_image_dataset(path)) return image_folder_files(path);
   const auto ends_with = [](const std::string& name, std::string_view end) {
     return name.size() >= end.size() &&
            name.compare(name.size() - end.size(), end.size(), end) == 0;

@@ -69,6 +69,11 @@ class Dataset {
 // without options.image_shape.
 Dataset load_dataset(const std::filesystem::path& path, const DataOptions& options);
 
+// Whether load_dataset reads `path` as an image folder: a directory that holds no IDX or CIFAR
+// files but class folders (or train/ and test/ folders). Only then does it need
+// DataOptions::image_shape.
+bool is_image_dataset(const std::filesystem::path& path);
+
 // The files load_dataset may read for `path`: the path itself unless it is a directory, else the
 // files in it whose names the directory formats use (IDX "*-ubyte[.gz]", CIFAR "*.bin", their
 // lists of class names) or, for an image folder, every image of both splits, so that a run can

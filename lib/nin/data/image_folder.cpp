@@ -9,6 +9,7 @@
 
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
+#include "nin/core/strict_json.hpp"
 #include "nin/data/image_codec.hpp"
 #include "nin/data/image_resize.hpp"
 #include "nin/data/reader_support.hpp"
@@ -133,6 +134,11 @@ Listing list_split(const fs::path& dir, Split split) {
     class_root = is_folder(dir / "train") ? dir / "train" : listing.split_dir;
   }
   listing.class_names = class_folders(class_root, true);
+  for (const auto& name : listing.class_names)
+    if (!is_valid_utf8(name))
+      throw FormatError(quoted(class_root / name) +
+                        ": a class folder whose name is not UTF-8; class names are text in model "
+                        "files and JSON output: rename it");
   if (listing.class_names.empty())
     throw FormatError(quoted(class_root) + ": no class folders (expected " +
                       (class_root / "<class>/<image>.png").string() + " or .jpg)");
@@ -282,27 +288,33 @@ Dataset read_image_folder(const fs::path& dir, const DataOptions& options) {
   return data;
 }
 
-}  // namespace nin
+bool image_folder_has_split(const fs::path& dir, Split split) {
+  return !image_folder_has_splits(dir) ||
+         is_folder(dir / (split == Split::train ? "train" : "test"));
+}
 
-namespace nin {
-
-bool adopt_class_order(Dataset& data, const std::vector<std::string>& names) {
-  if (data.format != "images" || names.size() != data.class_names.size()) return false;
+bool adopt_class_order(Dataset& data, const std::vector<std::string>& names, bool subset) {
+  if (data.format != "images" || names.empty()) return false;
+  if (subset ? names.size() < data.class_names.size() : names.size() != data.class_names.size())
+    return false;
   const auto folder_name = [](std::string name) {
     std::replace(name.begin(), name.end(), '/', '-');
     return name;
   };
+  // Each folder's class: the one whose name it is; two classes of one folder name are ambiguous.
   std::vector<std::int32_t> label_of(data.class_names.size(), -1);
   for (std::size_t k = 0; k < names.size(); ++k) {
     const auto found =
         std::find(data.class_names.begin(), data.class_names.end(), folder_name(names[k]));
-    if (found == data.class_names.end()) return false;
+    if (found == data.class_names.end()) continue;
     const auto folder = static_cast<std::size_t>(found - data.class_names.begin());
-    if (label_of[folder] >= 0) return false;  // two classes for one folder
+    if (label_of[folder] >= 0) return false;
     label_of[folder] = static_cast<std::int32_t>(k);
   }
+  if (std::find(label_of.begin(), label_of.end(), -1) != label_of.end()) return false;
   for (auto& label : data.labels) label = label_of[static_cast<std::size_t>(label)];
   data.class_names = names;
+  data.classes = static_cast<std::int64_t>(names.size());
   return true;
 }
 

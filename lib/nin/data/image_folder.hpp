@@ -50,15 +50,15 @@ Dataset read_image_folder(const std::filesystem::path& dir, const DataOptions& o
 // that cannot be listed are left out rather than reported; reading them will report them.
 std::vector<std::filesystem::path> image_folder_files(const std::filesystem::path& dir);
 
-}  // namespace nin
+// Whether `dir` has the folder of `split`; a folder without train/ and test/ serves both.
+bool image_folder_has_split(const std::filesystem::path& dir, Split split);
 
-namespace nin {
-
-// Relabels an image folder's data set in the order of `names` (a model's classes) when its class
-// folders are exactly those classes, by name; a '/' in a class name matches a '-' in a folder
-// name, which cannot hold one ("T-shirt/top" and "T-shirt-top"). Folders sort by name, a model's
-// classes need not, so without this a model's own classes would be scored under other labels.
-// Returns whether it relabelled; a data set of other classes is left as it is.
-bool adopt_class_order(Dataset& data, const std::vector<std::string>& names);
+// Relabels an image folder's data set by the classes `names` (a model's), matched by name: a '/'
+// in a class name matches a '-' in a folder name, which cannot hold one ("T-shirt/top" and
+// "T-shirt-top"). Folders sort by name, a model's classes need not, so without this a model's
+// classes would be scored under other labels. The class folders must be exactly those classes,
+// or with `subset` any of them (the data set then has all of `names` as its classes). Returns
+// whether it relabelled; otherwise the data set is left as it is.
+bool adopt_class_order(Dataset& data, const std::vector<std::string>& names, bool subset = false);
 
 }  // namespace nin

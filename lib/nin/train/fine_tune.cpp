@@ -40,19 +40,19 @@ std::map<std::string, LayerTensors> tensors_of(Network& network) {
   return layers;
 }
 
-bool has_layer(const Network& network, const std::string& name) {
-  const auto& layers = network.spec().layers;
-  return std::any_of(layers.begin(), layers.end(),
-                     [&](const LayerSpec& l) { return l.name == name; });
-}
-
 }  // namespace
+
+void check_layer_names(const std::string& option, const std::vector<std::string>& names,
+                       const NetworkSpec& spec) {
+  for (const auto& name : names)
+    if (std::none_of(spec.layers.begin(), spec.layers.end(),
+                     [&](const LayerSpec& l) { return l.name == name; }))
+      throw UsageError(option + ": the network has no layer '" + name + "'");
+}
 
 WeightTransfer transfer_weights(const ModelContents& model, Network& network,
                                 const std::vector<std::string>& reinitialize) {
-  for (const auto& name : reinitialize)
-    if (!has_layer(network, name))
-      throw UsageError("--reinit: the network has no layer '" + name + "'");
+  check_layer_names("--reinit", reinitialize, network.spec());
   // The model's values, laid out by a network of its own spec.
   const auto source_network = model.build_network(1, NetworkUse::training);
   auto source = tensors_of(*source_network);
@@ -92,9 +92,8 @@ WeightTransfer transfer_weights(const ModelContents& model, Network& network,
 }
 
 void freeze_layers(Network& network, const std::vector<std::string>& layers) {
+  check_layer_names("--freeze", layers, network.spec());
   for (const auto& name : layers) {
-    if (!has_layer(network, name))
-      throw UsageError("--freeze: the network has no layer '" + name + "'");
     bool any = false;
     for (auto& p : network.parameters())
       if (p.layer == name) {

@@ -27,6 +27,10 @@ struct WeightTransfer {
 WeightTransfer transfer_weights(const ModelContents& model, Network& network,
                                 const std::vector<std::string>& reinitialize = {});
 
+// Throws UsageError "OPTION: the network has no layer 'NAME'" for a name `spec` does not have.
+void check_layer_names(const std::string& option, const std::vector<std::string>& names,
+                       const NetworkSpec& spec);
+
 // Gives every parameter of the named layers a learning rate of zero and no weight decay. Throws
 // UsageError for a name the network does not have or a layer without parameters.
 void freeze_layers(Network& network, const std::vector<std::string>& layers);

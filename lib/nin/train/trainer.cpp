@@ -161,8 +161,9 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
     network.set_random_state(state.random_state);
   } else if (job.weights) {
     monitor.on_weights(transfer_weights(*job.weights, network, job.reinitialize));
-    // The model's normalisation goes with its weights, unless the input has changed.
-    info.normalization = job.weights->spec.input == job.spec.input
+    // The model's normalisation goes with its weights (per channel, so whatever the input's
+    // size), unless the channels have changed.
+    info.normalization = job.weights->spec.input.channels == job.spec.input.channels
                              ? job.weights->info.normalization
                              : compute_normalization(data, training);
   } else {

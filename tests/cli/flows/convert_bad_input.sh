@@ -56,7 +56,7 @@ eval-unsupported-op)
 class-count)
   good
   printf 'a\nb\nc\n' > names.txt
-  expect 1 "^nin-convert: error: '.*names.txt': 3 class names, the model has 10 classes$" \
+  expect 1 "^nin-convert: error: '.*names.txt': 3 class names, expected 10, one per class$" \
     convert good.onnx -o out.h5 --rename-classes names.txt ;;
 unknown-extension)
   good

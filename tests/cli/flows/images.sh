@@ -129,7 +129,7 @@ bad-folders)
   "$bin/nin-train" --net "$spec" --data flat -q -o m.h5 2> err3.txt; s3=$?
   set -e
   [ "$s3" -eq 2 ] || fail "exit $s3, expected 2"
-  grep -qx "nin-train: error: --data 'flat': an image folder without train/ and test/ needs --val N to hold out images for evaluation" err3.txt ||
+  grep -qx "nin-train: error: --data 'flat': an image folder without train/ and test/: hold out images for evaluation with --val N" err3.txt ||
     fail "flat folder: $(cat err3.txt)"
   "$bin/nin-train" --net "$spec" --data flat --val 50 --batch 50 -q -o m.h5
   # A bad file in a folder: an error naming it, or skipped with a warning and counted.
@@ -202,7 +202,7 @@ preprocessing)
   "$bin/nin-params" base.onnx --std 0.2,0.3 2> e5.txt > /dev/null; s5=$?
   set -e
   [ "$s1$s2$s3$s4$s5" = 22222 ] || fail "exits $s1 $s2 $s3 $s4 $s5, expected 2 2 2 2 2"
-  grep -qx "nin-convert: error: --scale, --mean and --std describe what an ONNX model expects; 'base.h5' is a nin model, which stores its own normalisation" e1.txt || fail "$(cat e1.txt)"
+  grep -qx "nin-convert: error: --scale, --mean and --std describe what an ONNX model expects; 'base.h5' is not one (a nin model stores the normalisation it was trained with)" e1.txt || fail "$(cat e1.txt)"
   grep -qx "nin-convert: error: --mean: 2 values for a model of 1 input channel: give one value or one per channel" e2.txt || fail "$(cat e2.txt)"
   grep -qx "nin-eval: error: --scale: '0' must be a positive number or fraction, such as 1/255 or 0.5" e3.txt || fail "$(cat e3.txt)"
   grep -qx "nin-train: error: --scale, --mean and --std describe what an ONNX model given to --weights expects" e4.txt || fail "$(cat e4.txt)"
@@ -216,6 +216,67 @@ preprocessing)
          split(h, f, " "); d1 = f[3] - 2 * m; d2 = f[5] - 2 * s;
          exit !(d1 * d1 < 1e-4 && d2 * d2 < 1e-4) }' plain.txt ||
     fail "not composed: $(cat plain.txt) / $(cat half.txt)"
+  echo "ok" ;;
+path-lines)
+  # Lines as pipes deliver them: CRLF, empty lines, no final newline, a NUL inside a line.
+  base
+  "$fixture" files "$data" files 3
+  set +e
+  printf 'files/0000.png\r\n\n\nfiles/0001.png\nfiles/0000.png\0junk\nfiles/0002.png' |
+    "$bin/nin-eval" base.h5 --images - --format csv > out.csv 2> err.txt
+  status=$?
+  set -e
+  [ "$status" -eq 1 ] || fail "exit $status, expected 1"
+  diff <(cut -d, -f1 out.csv) <(printf 'file\nfiles/0000.png\nfiles/0001.png\nfiles/0002.png\n') ||
+    fail "unexpected files: $(cat out.csv)"
+  grep -qxF "nin-eval: error: 'files/0000.png\\x00junk': a file name with a NUL byte" err.txt ||
+    fail "$(cat err.txt)"
+  echo "ok" ;;
+class-names)
+  # --class-names names the classes of a model without names, in its class order; an image
+  # folder of those classes is labelled by them.
+  base
+  "$bin/nin-convert" base.h5 -o base.onnx
+  "$fixture" folder "$data" folder --train 0 --test 300
+  # The model's own order (IDX labels), which is not the folders' sorted order.
+  printf '%s\n' T-shirt-top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag 'Ankle boot' > names.txt
+  "$bin/nin-eval" base.onnx --data folder --class-names names.txt --format csv | cut -d, -f2- > named.csv
+  "$bin/nin-eval" base.h5 --data folder --format csv | cut -d, -f2- > own.csv
+  diff named.csv own.csv || fail "--class-names does not label the folder as the model's names do"
+  # Per-file predictions carry the names too.
+  "$bin/nin-eval" base.onnx --images "folder/test/Bag/$(ls folder/test/Bag | head -n 1)" \
+    --class-names names.txt --format csv | tail -n 1 | cut -d, -f3 > predicted.txt
+  grep -qxFf names.txt predicted.txt || fail "not a class name: $(cat predicted.txt)"
+  head -n 3 names.txt > three.txt
+  set +e
+  "$bin/nin-eval" base.onnx --data folder --class-names three.txt > /dev/null 2> err.txt; s1=$?
+  "$bin/nin-train" --resume base.ckpt.h5 --class-names names.txt -o again.h5 2> err2.txt; s2=$?
+  set -e
+  [ "$s1$s2" = 12 ] || fail "exits $s1 $s2, expected 1 2"
+  grep -qx "nin-eval: error: 'three.txt': 3 class names, expected 10, one per class" err.txt ||
+    fail "$(cat err.txt)"
+  grep -qx "nin-train: error: --class-names names the classes of a new run; a resumed run keeps its model's" err2.txt ||
+    fail "$(cat err2.txt)"
+  echo "ok" ;;
+train-options)
+  # Fine-tuning options that do not go together, and a data set of fewer classes than the network.
+  base
+  set +e
+  "$bin/nin-train" --weights base.h5 --resume base.ckpt.h5 -o a.h5 2> e1.txt; s1=$?
+  "$bin/nin-train" --net "$spec" --reinit conv2 -o a.h5 2> e2.txt; s2=$?
+  "$bin/nin-train" --resume base.ckpt.h5 --freeze conv1 -o a.h5 2> e3.txt; s3=$?
+  "$bin/nin-train" --weights base.h5 --freeze conv9 -o a.h5 2> e4.txt; s4=$?
+  set -e
+  [ "$s1$s2$s3$s4" = 2222 ] || fail "exits $s1 $s2 $s3 $s4, expected 2 2 2 2"
+  grep -qx "nin-train: error: --weights starts a new run from a model; --resume continues a run from its checkpoint: give one of them" e1.txt || fail "$(cat e1.txt)"
+  grep -qx "nin-train: error: --reinit applies to the layers of --weights" e2.txt || fail "$(cat e2.txt)"
+  grep -qx "nin-train: error: --freeze is part of the recipe a checkpoint continues; it cannot change on --resume" e3.txt || fail "$(cat e3.txt)"
+  grep -qx "nin-train: error: --freeze: the network has no layer 'conv9'" e4.txt || fail "$(cat e4.txt)"
+  # Ten classes of data on a network of twelve: trains, and the model reads back.
+  sed 's/"classes": 10/"classes": 12/; s/"outputs": 10/"outputs": 12/' "$spec" > twelve.json
+  "$bin/nin-train" --net twelve.json --data "$data" --limit 200 --batch 50 -q -o twelve.h5
+  "$bin/nin-eval" twelve.h5 --data "$data" --limit 50 --format csv | grep -q '^twelve.h5,tiny-fashion,50,' ||
+    fail "the twelve-class model does not read back"
   echo "ok" ;;
 *) fail "unknown scenario $scenario" ;;
 esac
