@@ -823,8 +823,9 @@ BOOST_AUTO_TEST_CASE(folder_names_must_be_utf8) {
   options.image_shape = {1, 2, 2};
   BOOST_CHECK_EXCEPTION(nin::load_dataset(tmp.path(), options), nin::FormatError,
                         [](const nin::FormatError& e) {
-                          return std::string(e.what()).find("a class folder whose name is not "
-                                                            "UTF-8") != std::string::npos;
+                          return std::string(e.what()).find(
+                                     "a class folder whose name is not "
+                                     "UTF-8") != std::string::npos;
                         });
 }
 

@@ -64,11 +64,11 @@ int main(int argc, char** argv) {
     if (nin::is_image_dataset(o.data) && o.validation == 0 &&
         (!nin::image_folder_has_splits(o.data) ||
          !nin::image_folder_has_split(o.data, nin::Split::test)))
-      throw nin::UsageError(
-          "--data '" + o.data + "': " +
-          (nin::image_folder_has_splits(o.data) ? "no test/ folder to evaluate on"
-                                                : "an image folder without train/ and test/") +
-          ": hold out images for evaluation with --val N");
+      throw nin::UsageError("--data '" + o.data + "': " +
+                            (nin::image_folder_has_splits(o.data)
+                                 ? "no test/ folder to evaluate on"
+                                 : "an image folder without train/ and test/") +
+                            ": hold out images for evaluation with --val N");
     nin::DataOptions data_options{nin::Split::train, o.labels, o.limit};
     data_options.center_crop = o.center_crop;
     data_options.skip_bad_images = o.skip_bad_images;

@@ -13,8 +13,8 @@
 #include "nin/core/strict_json.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/hdf5.hpp"
-#include "nin/io/output_path.hpp"
 #include "nin/io/model_values.hpp"
+#include "nin/io/output_path.hpp"
 
 namespace nin {
 

@@ -56,7 +56,8 @@ void BatchNorm::forward(ConstActivations in, Activations out, Phase phase) {
       const double inv_std = 1.0 / std::sqrt(var + spec_.bn_eps);
       batch_mean_.data()[c] = static_cast<float>(mean);
       batch_inv_std_.data()[c] = static_cast<float>(inv_std);
-      const double unbiased = row > 1 ? var * static_cast<double>(row) / static_cast<double>(row - 1) : var;
+      const double unbiased =
+          row > 1 ? var * static_cast<double>(row) / static_cast<double>(row - 1) : var;
       running_mean_.data()[c] =
           static_cast<float>((1.0 - momentum) * running_mean_.data()[c] + momentum * mean);
       running_var_.data()[c] =

@@ -41,7 +41,8 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
   // Keep the lowered input of a training forward for the weight gradient, unless that would take
   // more than 256 MiB (then backward lowers each block again).
   constexpr std::int64_t kMaxSavedFloats = std::int64_t{64} << 20;
-  const std::int64_t saved = fan_in() * max_block_columns_ * block_count(max_batch, images_per_block_);
+  const std::int64_t saved =
+      fan_in() * max_block_columns_ * block_count(max_batch, images_per_block_);
   if (training && !pointwise_ && saved <= kMaxSavedFloats) saved_columns_ = Tensor({saved});
   parameters_.push_back(
       {"weight",
