@@ -45,11 +45,11 @@ Dataset load_data(std::string_view tool, const std::filesystem::path& path, Data
 
 Dataset load_data_for(std::string_view tool, const std::filesystem::path& path, DataOptions options,
                       const Shape& input, const std::vector<std::string>& class_names, bool subset,
-                      bool quiet) {
+                      bool quiet, bool note) {
   const bool images = is_image_dataset(path);
   if (images) options.image_shape = input;
   Dataset data = load_data(tool, path, options, quiet);
-  if (images && !class_names.empty() && !adopt_class_order(data, class_names, subset))
+  if (images && !class_names.empty() && !adopt_class_order(data, class_names, subset) && note)
     std::cerr << tool << ": note: '" << path.string()
               << "': its class folders are not the network's classes; labels follow the "
                  "folders' sorted order\n";

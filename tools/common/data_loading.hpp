@@ -22,9 +22,10 @@ Dataset load_data(std::string_view tool, const std::filesystem::path& path, Data
 // The data set at `path` for a network of input `input` whose classes are `class_names` (may be
 // empty): an image folder is decoded to that input and labelled in the order of those classes
 // when its class folders are exactly them (or, with `subset`, any of them); when the folders are
-// other classes, a note on stderr says that the labels follow the folders' sorted order.
+// other classes, a note on stderr says that the labels follow the folders' sorted order (unless
+// `note` is false: for the second split of one folder).
 Dataset load_data_for(std::string_view tool, const std::filesystem::path& path, DataOptions options,
                       const Shape& input, const std::vector<std::string>& class_names, bool subset,
-                      bool quiet = false);
+                      bool quiet = false, bool note = true);
 
 }  // namespace nin::cli

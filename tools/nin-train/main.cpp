@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     if (o.validation == 0) {
       data_options.split = nin::Split::test;
       test_data = nin::cli::load_data_for(info.name, o.data, data_options, job.spec.input,
-                                          job.spec.class_names, false, true);
+                                          job.spec.class_names, false, true, false);
     }
     job.train = &train_data;
     job.test = test_data ? &*test_data : nullptr;
