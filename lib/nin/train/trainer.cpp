@@ -1,10 +1,13 @@
 #include "nin/train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
+#include <span>
 
 #include "nin/core/error.hpp"
 #include "nin/core/random.hpp"
@@ -31,10 +34,6 @@ void shuffle(std::vector<std::int64_t>& v, std::uint64_t seed, std::uint64_t str
     std::swap(v[i - 1], v[j]);
   }
 }
-
-// The one place where the gradients of a batch come together. In a data-parallel run every
-// worker's gradient would be summed (allreduced) here, before the optimiser step.
-void reduce_gradients(std::span<float> /*gradients*/) {}
 
 }  // namespace
 
@@ -114,7 +113,17 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
   }
 }
 
-TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop) {
+namespace {
+
+// The training set and the images evaluated after every epoch. Validation images are a seeded
+// random subset of the training set; without them the whole test set is evaluated.
+struct DataSplit {
+  std::vector<std::int64_t> training;
+  std::vector<std::int64_t> validation;  // empty: the whole test set
+};
+
+// Checks the job's data against its network and options, then splits it.
+DataSplit split_data(const TrainJob& job) {
   const TrainOptions& options = job.options;
   const Dataset& data = *job.train;
   check_data_fits(data, job.spec);
@@ -122,226 +131,354 @@ TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atom
   if (options.validation < 0 || options.validation >= data.size())
     throw UsageError("--val: " + std::to_string(options.validation) + " must leave some of the " +
                      std::to_string(data.size()) + " training images");
-
-  // Validation images are a seeded random subset of the training set.
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);
-  std::vector<std::int64_t> validation, training;
+  DataSplit split;
   if (options.validation > 0) {
     shuffle(order, options.seed, kSplitStream);
-    validation.assign(order.begin(), order.begin() + options.validation);
-    training.assign(order.begin() + options.validation, order.end());
-    std::sort(validation.begin(), validation.end());
-    std::sort(training.begin(), training.end());
+    split.validation.assign(order.begin(), order.begin() + options.validation);
+    split.training.assign(order.begin() + options.validation, order.end());
+    std::sort(split.validation.begin(), split.validation.end());
+    std::sort(split.training.begin(), split.training.end());
   } else {
-    training = order;
+    split.training = std::move(order);
   }
-  const Dataset& eval_data = options.validation > 0 ? data : *job.test;
-  const std::vector<std::int64_t>& eval_indices = validation;  // empty: the whole test set
-  const std::string eval_split = options.validation > 0 ? "validation" : "test";
+  return split;
+}
 
-  Network network(job.spec, options.batch);
+// An epoch's loss, hits and images so far (zero at an epoch's end).
+struct EpochSums {
+  double loss = 0;
+  std::int64_t correct = 0, seen = 0;
+};
+
+struct StepResult {
+  LossResult loss;
+  double learning_rate = 0;  // of the optimiser step
+};
+
+// What the training steps of one epoch leave for its evaluation.
+struct EpochProgress {
+  EpochSums sums;
+  std::int64_t images = 0;  // trained in this run (not before a resume)
+  double learning_rate = 0;
+  double seconds = 0;
+  bool stopped = false;  // on request, after a checkpoint
+};
+
+// One run of a job: the networks, the optimiser, the training state and the schedule, and the
+// pieces a run is made of (a step, an epoch, the evaluation after it, the files it writes). Every
+// rank of `comm` builds one and calls the same methods in the same order; only the writer writes
+// files and reports to the monitor.
+class TrainingSession {
+ public:
+  TrainingSession(const TrainJob& job, TrainingMonitor& monitor, Communicator& comm);
+
+  // Epochs from the state's until the end, `stop_after` or a stop request.
+  TrainResult run(const std::atomic<int>& stop);
+
+ private:
+  // Initialisation, then the checkpoint's state, the --weights model's values or neither.
+  void start_or_resume();
+  void evaluate_first();
+  EpochProgress train_epoch(std::int64_t epoch, const std::atomic<int>& stop);
+  // One mini-batch: forward, backward, gradients summed over the ranks, an optimiser step.
+  StepResult train_step(std::int64_t epoch, std::int64_t step_in_epoch,
+                        std::span<const std::int64_t> batch);
+  void report_step(std::int64_t epoch, std::int64_t step_in_epoch, const EpochProgress& progress,
+                   Clock::time_point epoch_start);
+  // The evaluation after an epoch, the best model when it is, the checkpoint.
+  EpochRecord finish_epoch(std::int64_t epoch, const EpochProgress& progress);
+  EvaluationResult evaluate_now();
+  void write_best_model(const EpochRecord& record);
+  void write_checkpoint(std::int64_t epoch, std::int64_t step_in_epoch, EpochSums sums);
+  // A stop request on any rank stops every rank.
+  bool stop_requested(const std::atomic<int>& stop) { return comm_.any(stop.load() != 0); }
+  bool is_writer() const { return comm_.is_writer(); }
+
+  const TrainJob& job_;
+  const TrainOptions& options_;
+  const Dataset& data_;
+  TrainingMonitor& monitor_;
+  Communicator& comm_;
+  const DataSplit split_;
+  const Dataset& eval_data_;
+  const std::string eval_split_;
+  Network network_;
   // Evaluation runs the network as nin-eval runs a saved model (batch norm folded into the
   // convolutions), so the accuracy that picks the best model is the one users will see.
-  Network evaluator(job.spec, options.batch, NetworkUse::inference);
-  Sgd sgd(network, {options.momentum, options.weight_decay, options.nesterov});
-  ModelInfo info;
-  Checkpoint state;
+  Network evaluator_;
+  Sgd sgd_;
+  ModelInfo info_;
+  Checkpoint state_;
+  LrSchedule schedule_;
+  std::int64_t steps_per_epoch_ = 0;
+  std::optional<BatchMaker> maker_;  // once the normalisation is known
+  std::vector<float> images_;
+  std::vector<std::int32_t> labels_;
+
+  TrainResult result_;
+  bool have_checkpoint_ = false;
+  std::int64_t step_ = 0;
+  std::int64_t steps_this_run_ = 0;
+  Clock::time_point run_start_, last_checkpoint_;
+};
+
+TrainingSession::TrainingSession(const TrainJob& job, TrainingMonitor& monitor, Communicator& comm)
+    : job_(job),
+      options_(job.options),
+      data_(*job.train),
+      monitor_(monitor),
+      comm_(comm),
+      split_(split_data(job)),
+      eval_data_(options_.validation > 0 ? data_ : *job.test),
+      eval_split_(options_.validation > 0 ? "validation" : "test"),
+      network_(job.spec, options_.batch),
+      evaluator_(job.spec, options_.batch, NetworkUse::inference),
+      sgd_(network_, {options_.momentum, options_.weight_decay, options_.nesterov}) {
+  start_or_resume();
+  steps_per_epoch_ =
+      (static_cast<std::int64_t>(split_.training.size()) + options_.batch - 1) / options_.batch;
+  schedule_ = options_.schedule;
+  schedule_.epochs = static_cast<double>(options_.epochs);
+  maker_.emplace(data_, info_.normalization);
+  images_.resize(static_cast<std::size_t>(options_.batch * job.spec.input.elements()));
+  labels_.resize(static_cast<std::size_t>(options_.batch));
+  have_checkpoint_ = job.resume.has_value();
+  result_.best_accuracy = state_.best_accuracy;
+  result_.epochs_done = state_.epoch;
+  step_ = state_.step;
+}
+
+void TrainingSession::start_or_resume() {
   // Also on resume: initialisation seeds the dropout streams, whose positions the checkpoint
   // then restores along with every parameter.
-  network.initialize(options.seed);
-  if (job.resume) {
-    const ModelContents saved = read_model_file(*job.resume, ModelParts::checkpoint);
+  network_.initialize(options_.seed);
+  if (job_.resume) {
+    const ModelContents saved = read_model_file(*job_.resume, ModelParts::checkpoint);
     if (!saved.checkpoint)
-      throw FormatError("'" + job.resume->string() + "': has no training state to resume from");
-    saved.copy_into(network);
-    state = *saved.checkpoint;
-    info = saved.info;
-    std::copy(state.velocity.begin(), state.velocity.end(), sgd.velocity().data());
-    network.set_random_state(state.random_state);
-  } else if (job.weights) {
-    monitor.on_weights(transfer_weights(*job.weights, network, job.reinitialize));
+      throw FormatError("'" + job_.resume->string() + "': has no training state to resume from");
+    saved.copy_into(network_);
+    state_ = *saved.checkpoint;
+    info_ = saved.info;
+    std::copy(state_.velocity.begin(), state_.velocity.end(), sgd_.velocity().data());
+    network_.set_random_state(state_.random_state);
+  } else if (job_.weights) {
+    const WeightTransfer transfer = transfer_weights(*job_.weights, network_, job_.reinitialize);
+    if (is_writer()) monitor_.on_weights(transfer);
     // The model's normalisation goes with its weights (per channel, so whatever the input's
     // size), unless the channels have changed.
-    info.normalization = job.weights->spec.input.channels == job.spec.input.channels
-                             ? job.weights->info.normalization
-                             : compute_normalization(data, training);
+    info_.normalization = job_.weights->spec.input.channels == job_.spec.input.channels
+                              ? job_.weights->info.normalization
+                              : compute_normalization(data_, split_.training);
   } else {
-    info.normalization = compute_normalization(data, training);
+    info_.normalization = compute_normalization(data_, split_.training);
   }
-  freeze_layers(network, options.freeze);
-  info.provenance.tool_version = job.tool_version;
-  info.provenance.dataset = data.format + " " + data.source;
-  info.provenance.seed = options.seed;
+  freeze_layers(network_, options_.freeze);
+  info_.provenance.tool_version = job_.tool_version;
+  info_.provenance.dataset = data_.format + " " + data_.source;
+  info_.provenance.seed = options_.seed;
+}
 
-  const std::int64_t steps_per_epoch =
-      (static_cast<std::int64_t>(training.size()) + options.batch - 1) / options.batch;
-  LrSchedule schedule = options.schedule;
-  schedule.epochs = static_cast<double>(options.epochs);
-  const BatchMaker maker(data, info.normalization);
-  std::vector<float> images(static_cast<std::size_t>(options.batch * job.spec.input.elements()));
-  std::vector<std::int32_t> labels(static_cast<std::size_t>(options.batch));
-
-  TrainResult result;
-  bool have_checkpoint = job.resume.has_value();
-  result.best_accuracy = state.best_accuracy;
-  result.epochs_done = state.epoch;
-  // `sums` are the current epoch's loss, hits and images so far (zero at an epoch's end).
-  struct EpochSums {
-    double loss = 0;
-    std::int64_t correct = 0, seen = 0;
-  };
-  const auto save_checkpoint = [&](std::int64_t epoch, std::int64_t step, std::int64_t in_epoch,
-                                   EpochSums sums) {
-    state.epoch = epoch;
-    state.step = step;
-    state.step_in_epoch = in_epoch;
-    state.epoch_loss_sum = sums.loss;
-    state.epoch_correct = sums.correct;
-    state.epoch_seen = sums.seen;
-    state.best_accuracy = result.best_accuracy;
-    state.random_state = network.random_state();
-    state.options_json = options.to_json();
-    const Tensor& v = sgd.velocity();
-    state.velocity.assign(v.data(), v.data() + v.size());
-    info.provenance.epochs = epoch;
-    save_model(job.checkpoint, network, info, &state);
-    have_checkpoint = true;
-    monitor.on_checkpoint(job.checkpoint);
-  };
-
-  if (job.evaluate_first) {
-    const auto eval_start = Clock::now();
-    evaluator.copy_parameters_from(network);
-    const EvaluationResult eval =
-        evaluate(evaluator, eval_data, eval_indices, info.normalization, 1);
-    EpochRecord record;
-    record.epoch = state.epoch;
-    record.step = state.step;
-    record.eval_split = eval_split;
-    record.eval_loss = eval.mean_loss();
-    record.eval_accuracy = eval.accuracy();
-    record.eval_seconds = seconds_since(eval_start);
-    monitor.on_first_evaluation(record);
-  }
-
-  std::int64_t step = state.step;
-  const auto run_start = Clock::now();
-  std::int64_t steps_this_run = 0;
-  auto last_checkpoint = Clock::now();
-  for (std::int64_t epoch = state.epoch; epoch < options.epochs; ++epoch) {
-    std::vector<std::int64_t> epoch_order = training;
-    shuffle(epoch_order, options.seed, kShuffleStream + static_cast<std::uint64_t>(epoch));
-    const auto epoch_start = Clock::now();
-    const bool resumed_within = epoch == state.epoch && state.step_in_epoch > 0;
-    const std::int64_t first_step = resumed_within ? state.step_in_epoch : 0;
-    double loss_sum = resumed_within ? state.epoch_loss_sum : 0.0;
-    std::int64_t hits = resumed_within ? state.epoch_correct : 0;
-    std::int64_t seen = resumed_within ? state.epoch_seen : 0;
-    std::int64_t images_this_epoch = 0;
-    double lr = 0;
-    for (std::int64_t s = first_step; s < steps_per_epoch; ++s) {
-      const std::int64_t begin = s * options.batch;
-      const std::int64_t n =
-          std::min<std::int64_t>(options.batch, static_cast<std::int64_t>(training.size()) - begin);
-      const std::span<const std::int64_t> batch(epoch_order.data() + begin,
-                                                static_cast<std::size_t>(n));
-      maker.make(batch, images.data(), &options.augmentation, options.seed,
-                 static_cast<std::uint64_t>(epoch));
-      for (std::int64_t i = 0; i < n; ++i)
-        labels[static_cast<std::size_t>(i)] =
-            data.labels[static_cast<std::size_t>(batch[static_cast<std::size_t>(i)])];
-      network.forward(images.data(), n, Phase::train);
-      const LossResult loss = network.backward(labels.data());
-      if (!std::isfinite(loss.loss_sum))
-        throw TrainingDiverged(
-            "the loss became " + std::string(std::isnan(loss.loss_sum) ? "NaN" : "infinite") +
-            " at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(s + 1) +
-            "; try a lower --lr. " +
-            (have_checkpoint ? "The last good state is in '" + job.checkpoint.string() + "'"
-                             : std::string("No checkpoint had been written yet")));
-      reduce_gradients(network.parameter_gradients());
-      lr = schedule.rate(step, steps_per_epoch);
-      sgd.step(lr);
-      ++step;
-      ++steps_this_run;
-      loss_sum += loss.loss_sum;
-      hits += loss.correct;
-      seen += n;
-      images_this_epoch += n;
-
-      const double elapsed = seconds_since(run_start);
-      StepRecord record;
-      record.epoch = epoch;
-      record.step_in_epoch = s + 1;
-      record.steps_per_epoch = steps_per_epoch;
-      record.step = step;
-      record.loss = loss_sum / double(seen);
-      record.accuracy = double(hits) / double(seen);
-      record.learning_rate = lr;
-      record.images_per_second = double(images_this_epoch) / seconds_since(epoch_start);
-      const double remaining_steps = double(options.epochs * steps_per_epoch - step);
-      record.eta_seconds = remaining_steps * elapsed / double(steps_this_run);
-      monitor.on_step(record);
-
-      if (stop.load() != 0) {
-        save_checkpoint(epoch, step, s + 1, {loss_sum, hits, seen});
-        result.interrupted = true;
-        return result;
-      }
-      if (options.checkpoint_minutes > 0 &&
-          seconds_since(last_checkpoint) >= options.checkpoint_minutes * 60.0 &&
-          s + 1 < steps_per_epoch) {
-        save_checkpoint(epoch, step, s + 1, {loss_sum, hits, seen});
-        last_checkpoint = Clock::now();
-      }
+TrainResult TrainingSession::run(const std::atomic<int>& stop) {
+  if (job_.evaluate_first) evaluate_first();
+  run_start_ = Clock::now();
+  last_checkpoint_ = Clock::now();
+  for (std::int64_t epoch = state_.epoch; epoch < options_.epochs; ++epoch) {
+    const EpochProgress progress = train_epoch(epoch, stop);
+    if (progress.stopped) {
+      result_.interrupted = true;
+      return result_;
     }
-    const double epoch_seconds = seconds_since(epoch_start);
-    const auto eval_start = Clock::now();
-    evaluator.copy_parameters_from(network);
-    const EvaluationResult eval =
-        evaluate(evaluator, eval_data, eval_indices, info.normalization, 1);
-    const double eval_seconds = seconds_since(eval_start);
-    EpochRecord record;
-    record.epoch = epoch + 1;
-    record.step = step;
-    record.train_loss = seen ? loss_sum / double(seen) : 0.0;
-    record.train_accuracy = seen ? double(hits) / double(seen) : 0.0;
-    record.eval_split = eval_split;
-    record.eval_loss = eval.mean_loss();
-    record.eval_accuracy = eval.accuracy();
-    record.learning_rate = lr;
-    record.seconds = epoch_seconds;
-    record.eval_seconds = eval_seconds;
-    record.images_per_second = double(images_this_epoch) / epoch_seconds;
-    if (eval.accuracy() > result.best_accuracy) {
-      result.best_accuracy = eval.accuracy();
-      record.best = true;
-      nlohmann::ordered_json metrics;
-      metrics["epoch"] = epoch + 1;
-      metrics[eval_split + "_accuracy"] = eval.accuracy();
-      metrics[eval_split + "_loss"] = eval.mean_loss();
-      metrics["train_accuracy"] = record.train_accuracy;
-      metrics["train_loss"] = record.train_loss;
-      ModelInfo best = info;
-      best.provenance.epochs = epoch + 1;
-      best.provenance.metrics_json = metrics.dump();
-      info.provenance.metrics_json = best.provenance.metrics_json;
-      save_model(job.output, network, best);
-    }
-    result.epochs_done = epoch + 1;
-    result.last_epoch = record;
-    save_checkpoint(epoch + 1, step, 0, {});
-    last_checkpoint = Clock::now();
-    monitor.on_epoch(record);
-    if (options.stop_after > 0 && epoch + 1 >= options.stop_after && epoch + 1 < options.epochs)
-      return result;
-    if (stop.load() != 0 && epoch + 1 < options.epochs) {
-      result.interrupted = true;
-      return result;
+    finish_epoch(epoch, progress);
+    if (options_.stop_after > 0 && epoch + 1 >= options_.stop_after && epoch + 1 < options_.epochs)
+      return result_;
+    if (stop_requested(stop) && epoch + 1 < options_.epochs) {
+      result_.interrupted = true;
+      return result_;
     }
   }
+  return result_;
+}
+
+void TrainingSession::evaluate_first() {
+  const auto eval_start = Clock::now();
+  const EvaluationResult eval = evaluate_now();
+  EpochRecord record;
+  record.epoch = state_.epoch;
+  record.step = state_.step;
+  record.eval_split = eval_split_;
+  record.eval_loss = eval.mean_loss();
+  record.eval_accuracy = eval.accuracy();
+  record.eval_seconds = seconds_since(eval_start);
+  if (is_writer()) monitor_.on_first_evaluation(record);
+}
+
+EpochProgress TrainingSession::train_epoch(std::int64_t epoch, const std::atomic<int>& stop) {
+  std::vector<std::int64_t> order = split_.training;
+  shuffle(order, options_.seed, kShuffleStream + static_cast<std::uint64_t>(epoch));
+  const auto epoch_start = Clock::now();
+  EpochProgress progress;
+  // A run resumed within this epoch continues its sums.
+  const bool resumed_within = epoch == state_.epoch && state_.step_in_epoch > 0;
+  const std::int64_t first_step = resumed_within ? state_.step_in_epoch : 0;
+  if (resumed_within)
+    progress.sums = {state_.epoch_loss_sum, state_.epoch_correct, state_.epoch_seen};
+  const auto training_size = static_cast<std::int64_t>(split_.training.size());
+  for (std::int64_t s = first_step; s < steps_per_epoch_; ++s) {
+    const std::int64_t begin = s * options_.batch;
+    const std::int64_t n = std::min<std::int64_t>(options_.batch, training_size - begin);
+    const std::span<const std::int64_t> batch(order.data() + begin, static_cast<std::size_t>(n));
+    const StepResult result = train_step(epoch, s, batch);
+    progress.learning_rate = result.learning_rate;
+    progress.sums.loss += result.loss.loss_sum;
+    progress.sums.correct += result.loss.correct;
+    progress.sums.seen += n;
+    progress.images += n;
+    report_step(epoch, s, progress, epoch_start);
+
+    if (stop_requested(stop)) {
+      write_checkpoint(epoch, s + 1, progress.sums);
+      progress.stopped = true;
+      return progress;
+    }
+    if (options_.checkpoint_minutes > 0 &&
+        seconds_since(last_checkpoint_) >= options_.checkpoint_minutes * 60.0 &&
+        s + 1 < steps_per_epoch_) {
+      write_checkpoint(epoch, s + 1, progress.sums);
+      last_checkpoint_ = Clock::now();
+    }
+  }
+  progress.seconds = seconds_since(epoch_start);
+  return progress;
+}
+
+StepResult TrainingSession::train_step(std::int64_t epoch, std::int64_t step_in_epoch,
+                                       std::span<const std::int64_t> batch) {
+  const auto n = static_cast<std::int64_t>(batch.size());
+  maker_->make(batch, images_.data(), &options_.augmentation, options_.seed,
+               static_cast<std::uint64_t>(epoch));
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    labels_[i] = data_.labels[static_cast<std::size_t>(batch[i])];
+  network_.forward(images_.data(), n, Phase::train);
+  StepResult result;
+  result.loss = network_.backward(labels_.data());
+  if (!std::isfinite(result.loss.loss_sum))
+    throw TrainingDiverged(
+        "the loss became " + std::string(std::isnan(result.loss.loss_sum) ? "NaN" : "infinite") +
+        " at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step_in_epoch + 1) +
+        "; try a lower --lr. " +
+        (have_checkpoint_ ? "The last good state is in '" + job_.checkpoint.string() + "'"
+                          : std::string("No checkpoint had been written yet")));
+  // The one place where the gradients of a batch come together.
+  comm_.allreduce_sum(network_.parameter_gradients());
+  result.learning_rate = schedule_.rate(step_, steps_per_epoch_);
+  sgd_.step(result.learning_rate);
+  ++step_;
+  ++steps_this_run_;
   return result;
+}
+
+void TrainingSession::report_step(std::int64_t epoch, std::int64_t step_in_epoch,
+                                  const EpochProgress& progress, Clock::time_point epoch_start) {
+  if (!is_writer()) return;
+  const double elapsed = seconds_since(run_start_);
+  StepRecord record;
+  record.epoch = epoch;
+  record.step_in_epoch = step_in_epoch + 1;
+  record.steps_per_epoch = steps_per_epoch_;
+  record.step = step_;
+  record.loss = progress.sums.loss / double(progress.sums.seen);
+  record.accuracy = double(progress.sums.correct) / double(progress.sums.seen);
+  record.learning_rate = progress.learning_rate;
+  record.images_per_second = double(progress.images) / seconds_since(epoch_start);
+  const double remaining_steps = double(options_.epochs * steps_per_epoch_ - step_);
+  record.eta_seconds = remaining_steps * elapsed / double(steps_this_run_);
+  monitor_.on_step(record);
+}
+
+EpochRecord TrainingSession::finish_epoch(std::int64_t epoch, const EpochProgress& progress) {
+  const auto eval_start = Clock::now();
+  const EvaluationResult eval = evaluate_now();
+  const EpochSums& sums = progress.sums;
+  EpochRecord record;
+  record.epoch = epoch + 1;
+  record.step = step_;
+  record.train_loss = sums.seen ? sums.loss / double(sums.seen) : 0.0;
+  record.train_accuracy = sums.seen ? double(sums.correct) / double(sums.seen) : 0.0;
+  record.eval_split = eval_split_;
+  record.eval_loss = eval.mean_loss();
+  record.eval_accuracy = eval.accuracy();
+  record.learning_rate = progress.learning_rate;
+  record.seconds = progress.seconds;
+  record.eval_seconds = seconds_since(eval_start);
+  record.images_per_second = double(progress.images) / progress.seconds;
+  if (eval.accuracy() > result_.best_accuracy) {
+    result_.best_accuracy = eval.accuracy();
+    record.best = true;
+    write_best_model(record);
+  }
+  result_.epochs_done = epoch + 1;
+  result_.last_epoch = record;
+  write_checkpoint(epoch + 1, 0, {});
+  last_checkpoint_ = Clock::now();
+  if (is_writer()) monitor_.on_epoch(record);
+  return record;
+}
+
+EvaluationResult TrainingSession::evaluate_now() {
+  evaluator_.copy_parameters_from(network_);
+  return evaluate(evaluator_, eval_data_, split_.validation, info_.normalization, 1);
+}
+
+// The metrics go into the model and into the checkpoints that follow it.
+void TrainingSession::write_best_model(const EpochRecord& record) {
+  nlohmann::ordered_json metrics;
+  metrics["epoch"] = record.epoch;
+  metrics[eval_split_ + "_accuracy"] = record.eval_accuracy;
+  metrics[eval_split_ + "_loss"] = record.eval_loss;
+  metrics["train_accuracy"] = record.train_accuracy;
+  metrics["train_loss"] = record.train_loss;
+  ModelInfo best = info_;
+  best.provenance.epochs = record.epoch;
+  best.provenance.metrics_json = metrics.dump();
+  info_.provenance.metrics_json = best.provenance.metrics_json;
+  if (is_writer()) save_model(job_.output, network_, best);
+}
+
+// Every rank keeps the state; the writer saves it.
+void TrainingSession::write_checkpoint(std::int64_t epoch, std::int64_t step_in_epoch,
+                                       EpochSums sums) {
+  state_.epoch = epoch;
+  state_.step = step_;
+  state_.step_in_epoch = step_in_epoch;
+  state_.epoch_loss_sum = sums.loss;
+  state_.epoch_correct = sums.correct;
+  state_.epoch_seen = sums.seen;
+  state_.best_accuracy = result_.best_accuracy;
+  state_.random_state = network_.random_state();
+  state_.options_json = options_.to_json();
+  const Tensor& v = sgd_.velocity();
+  state_.velocity.assign(v.data(), v.data() + v.size());
+  info_.provenance.epochs = epoch;
+  if (is_writer()) {
+    save_model(job_.checkpoint, network_, info_, &state_);
+    monitor_.on_checkpoint(job_.checkpoint);
+  }
+  have_checkpoint_ = true;
+}
+
+}  // namespace
+
+TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop,
+                  Communicator& comm) {
+  TrainingSession session(job, monitor, comm);
+  return session.run(stop);
+}
+
+TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop) {
+  SingleProcessCommunicator single;
+  return train(job, monitor, stop, single);
 }
 
 }  // namespace nin

@@ -14,6 +14,7 @@
 
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/dist/communicator.hpp"
 #include "nin/io/model_contents.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/train/batch_maker.hpp"
@@ -113,7 +114,12 @@ class TrainingDiverged : public Error {
 };
 
 // Runs the job; returns early (interrupted) when `stop` becomes non-zero, after writing a
-// checkpoint.
+// checkpoint. Every rank of `comm` runs the same job on the same data; gradients are summed
+// through it, a stop on any rank stops all, and only its writer (rank 0) writes files and calls
+// `monitor`.
+TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop,
+                  Communicator& comm);
+// The same in a single process.
 TrainResult train(const TrainJob& job, TrainingMonitor& monitor, const std::atomic<int>& stop);
 
 }  // namespace nin
