@@ -1,6 +1,5 @@
 #include "nin-eval/image_predictions.hpp"
 
-#include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
 
@@ -18,7 +17,6 @@ class ImagePredictionWriter {
  public:
   ImagePredictionWriter(std::ostream& out, const ImagePredictionOptions& options)
       : out_(out), options_(options) {
-    const std::string k = "top_" + std::to_string(options.top_k);
     switch (options_.format) {
       case cli::Format::json:
         break;
@@ -32,25 +30,18 @@ class ImagePredictionWriter {
   }
 
   void write(const std::string& file, const Prediction& p) {
-    const std::int32_t best = p.top.front();
-    const std::string name = class_name_of(options_.class_names, best);
     if (options_.format == cli::Format::json) {
-      nlohmann::ordered_json j = {{"file", file},       {"predicted", best},
-                                  {"class_name", name}, {"confidence", p.probabilities.front()},
-                                  {"top_k", p.top},     {"probabilities", p.probabilities},
-                                  {"logits", p.logits}};
+      nlohmann::ordered_json j = {{"file", file}};
+      add_prediction_keys(j, p, options_.class_names);
       out_ << cli::json_text(j) << '\n';
       return;
     }
-    const std::string top = top_k_text(p);
-    char confidence[32];
-    std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
-    if (options_.format == cli::Format::md) {
-      out_ << "| " << cli::markdown_cell(file) << " | " << best << " | " << cli::markdown_cell(name)
-           << " | " << confidence << " | " << top << " |\n";
-      return;
-    }
-    row({file, std::to_string(best), name, confidence, top});
+    std::vector<std::string> cells{file};
+    const auto rest = prediction_cells(p, options_.class_names);
+    cells.insert(cells.end(), rest.begin(), rest.end());
+    if (options_.format != cli::Format::md) return row(cells);
+    for (const auto& cell : cells) out_ << "| " << cli::markdown_cell(cell) << " ";
+    out_ << "|\n";
   }
 
  private:

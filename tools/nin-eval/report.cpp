@@ -69,14 +69,28 @@ std::string class_name_of(const std::vector<std::string>& names, std::int64_t k)
                                                                : std::to_string(k);
 }
 
-std::string top_k_text(const Prediction& p) {
+std::vector<std::string> prediction_cells(const Prediction& p,
+                                          const std::vector<std::string>& class_names) {
   std::string top;
   for (std::size_t i = 0; i < p.top.size(); ++i) {
     char text[48];
     std::snprintf(text, sizeof text, "%s%d:%.6f", i ? " " : "", p.top[i], p.probabilities[i]);
     top += text;
   }
-  return top;
+  char confidence[32];
+  std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
+  return {std::to_string(p.top.front()), class_name_of(class_names, p.top.front()), confidence,
+          top};
+}
+
+void add_prediction_keys(nlohmann::ordered_json& line, const Prediction& p,
+                         const std::vector<std::string>& class_names) {
+  line["predicted"] = p.top.front();
+  line["class_name"] = class_name_of(class_names, p.top.front());
+  line["confidence"] = p.probabilities.front();
+  line["top_k"] = p.top;
+  line["probabilities"] = p.probabilities;
+  line["logits"] = p.logits;
 }
 
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
@@ -188,23 +202,16 @@ PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
 
 void PredictionWriter::write(const std::string& model, const Prediction& p,
                              const std::vector<std::string>& class_names) {
-  const std::string name = class_name_of(class_names, p.top.front());
   if (format_ == cli::Format::json) {
-    nlohmann::ordered_json j = {{"model", model},     {"index", p.index},
-                                {"label", p.label},   {"predicted", p.top.front()},
-                                {"class_name", name}, {"confidence", p.probabilities.front()},
-                                {"top_k", p.top},     {"probabilities", p.probabilities},
-                                {"logits", p.logits}};
+    nlohmann::ordered_json j = {{"model", model}, {"index", p.index}, {"label", p.label}};
+    add_prediction_keys(j, p, class_names);
     out_ << cli::json_text(j) << '\n';
     return;
   }
-  const std::string top = top_k_text(p);
-  char confidence[32];
-  std::snprintf(confidence, sizeof confidence, "%.6f", p.probabilities.front());
-  cli::write_delimited_row(out_,
-                           {model, std::to_string(p.index), std::to_string(p.label),
-                            std::to_string(p.top.front()), name, confidence, top},
-                           separator_);
+  std::vector<std::string> cells{model, std::to_string(p.index), std::to_string(p.label)};
+  const auto rest = prediction_cells(p, class_names);
+  cells.insert(cells.end(), rest.begin(), rest.end());
+  cli::write_delimited_row(out_, cells, separator_);
 }
 
 }  // namespace nin::eval_tool

@@ -2,6 +2,7 @@
 // nin-eval's outputs: the summary table (one row per model), per-class metrics and confusion
 // matrices, and per-sample predictions.
 
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,8 +23,14 @@ struct ModelResult {
 // The name of class k: names[k] when there is one, else the number.
 std::string class_name_of(const std::vector<std::string>& names, std::int64_t k);
 
-// "7:0.204056 9:0.167370 ...": a prediction's top classes with their probabilities.
-std::string top_k_text(const Prediction& p);
+// What every prediction line says after naming its image, in csv/tsv/md: predicted, class_name,
+// confidence ("%.6f"), top_k ("7:0.204056 9:0.167370 ...").
+std::vector<std::string> prediction_cells(const Prediction& p,
+                                          const std::vector<std::string>& class_names);
+
+// The same as JSON keys added to `line`, with the probabilities of the top k and every logit.
+void add_prediction_keys(nlohmann::ordered_json& line, const Prediction& p,
+                         const std::vector<std::string>& class_names);
 
 // One row per model; a model with an error gets a row with the message in place of figures (md:
 // in the Network column; csv/tsv: an `error` column, empty for the others; json: an `error` key).
