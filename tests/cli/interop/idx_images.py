@@ -1,16 +1,20 @@
-"""Reads images from an IDX file (gzip or raw) into a float32 array [N, C=1, H, W] of raw pixel
-values (0..255), the values nin's readers give a network before its normalisation."""
+"""Reads images and labels from IDX files (gzip or raw): images as a float32 array [N, C=1, H, W] of
+raw pixel values (0..255), the values nin's readers give a network before its normalisation."""
 import gzip
 import os
 
 import numpy as np
 
 
-def read_idx_images(directory, count, split="t10k"):
-    base = os.path.join(directory, f"{split}-images-idx3-ubyte")
+def _open_idx(directory, split, kind):
+    base = os.path.join(directory, f"{split}-{kind}")
     path = base + ".gz" if os.path.exists(base + ".gz") else base
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
+    return (gzip.open if path.endswith(".gz") else open)(path, "rb"), path
+
+
+def read_idx_images(directory, count, split="t10k"):
+    f, path = _open_idx(directory, split, "images-idx3-ubyte")
+    with f:
         header = np.frombuffer(f.read(16), dtype=">u4")
         if header[0] != 2051:
             raise ValueError(f"{path}: not an IDX image file")
@@ -21,10 +25,8 @@ def read_idx_images(directory, count, split="t10k"):
 
 
 def read_idx_labels(directory, count, split="t10k"):
-    base = os.path.join(directory, f"{split}-labels-idx1-ubyte")
-    path = base + ".gz" if os.path.exists(base + ".gz") else base
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
+    f, path = _open_idx(directory, split, "labels-idx1-ubyte")
+    with f:
         header = np.frombuffer(f.read(8), dtype=">u4")
         if header[0] != 2049:
             raise ValueError(f"{path}: not an IDX label file")
