@@ -5,6 +5,7 @@
 #   temporary file behind.
 #   expect_error_row EXIT REGEX nin-eval ...: the same, but stdout must be nin-eval's summary with
 #   one error row (a model that cannot be evaluated is reported in place).
+#   expect_line EXIT LINE COMMAND...: like expect, with stderr exactly LINE (text, not a pattern).
 fail() { echo "FAIL: $*" >&2; exit 1; }
 echo "the previous model" > out.h5
 cp out.h5 sentinel
@@ -17,7 +18,11 @@ expect() {
   set -e
   [ "$status" -eq "$want" ] || fail "exit $status, expected $want: $(cat stderr.txt)"
   [ "$(wc -l < stderr.txt)" -eq 1 ] || fail "stderr is not one line: $(cat stderr.txt)"
-  grep -Eq "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' does not match '$regex'"
+  if [ "${fixed_line:-0}" = 1 ]; then
+    grep -qxF -- "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' is not '$regex'"
+  else
+    grep -Eq "$regex" stderr.txt || fail "stderr '$(cat stderr.txt)' does not match '$regex'"
+  fi
   if [ "${error_row:-0}" = 1 ]; then
     grep -q "| error: " stdout.txt || fail "no error row on stdout: $(head -c 400 stdout.txt)"
   else
@@ -30,3 +35,4 @@ expect() {
 }
 
 expect_error_row() { error_row=1 expect "$@"; }
+expect_line() { fixed_line=1 expect "$@"; }

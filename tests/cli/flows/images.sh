@@ -10,6 +10,8 @@ spec=$source/tests/cli/specs/tiny-fashion.json
 fixture=$bin/image_fixture
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
+# expect_line EXIT LINE COMMAND...: exit status, the one stderr line, nothing on stdout.
+source "$source/tests/cli/flows/expect.sh"
 [ -d "$data" ] || fail "'$data' missing: install dataset-fashion-mnist"
 
 # A small model trained on the IDX original.
@@ -114,23 +116,14 @@ bad-folders)
   base
   mkdir -p empty two/a two/b flat
   "$fixture" files "$data" two/a 1
-  set +e
-  "$bin/nin-eval" base.h5 --data empty 2> err1.txt; s1=$?
-  "$bin/nin-eval" base.h5 --data two 2> err2.txt; s2=$?
-  set -e
-  [ "$s1" -eq 1 ] && [ "$s2" -eq 1 ] || fail "exits $s1 $s2, expected 1 1"
-  grep -qx "nin-eval: error: 'empty': no IDX, CIFAR-10 or CIFAR-100 files and no class folders of images found (expected train-images-idx3-ubyte.gz, data_batch_1.bin, train.bin, or <class>/<image>.png or .jpg, optionally under train/ and test/)" err1.txt ||
-    fail "empty folder: $(cat err1.txt)"
-  grep -qx "nin-eval: error: 'two/b': a class folder without images (\*.png, \*.jpg, \*.jpeg); add some or remove it, since the classes after it would change their labels" err2.txt ||
-    fail "empty class: $(cat err2.txt)"
+  expect_line 1 "nin-eval: error: 'empty': no IDX, CIFAR-10 or CIFAR-100 files and no class folders of images found (expected train-images-idx3-ubyte.gz, data_batch_1.bin, train.bin, or <class>/<image>.png or .jpg, optionally under train/ and test/)" \
+    "$bin/nin-eval" base.h5 --data empty
+  expect_line 1 "nin-eval: error: 'two/b': a class folder without images (*.png, *.jpg, *.jpeg); add some or remove it, since the classes after it would change their labels" \
+    "$bin/nin-eval" base.h5 --data two
   # A flat folder (no train/ and test/) trains only with --val.
   "$fixture" folder "$data" flat --train 300 --test 0 --flat
-  set +e
-  "$bin/nin-train" --net "$spec" --data flat -q -o m.h5 2> err3.txt; s3=$?
-  set -e
-  [ "$s3" -eq 2 ] || fail "exit $s3, expected 2"
-  grep -qx "nin-train: error: --data 'flat': an image folder without train/ and test/: hold out images for evaluation with --val N" err3.txt ||
-    fail "flat folder: $(cat err3.txt)"
+  expect_line 2 "nin-train: error: --data 'flat': an image folder without train/ and test/: hold out images for evaluation with --val N" \
+    "$bin/nin-train" --net "$spec" --data flat -q -o m.h5
   "$bin/nin-train" --net "$spec" --data flat --val 50 --batch 50 -q -o m.h5
   # A bad file in a folder: an error naming it, or skipped with a warning and counted.
   cp "$(ls flat/Bag/*.png | head -n 1)" flat/Bag/zz-cut.png
@@ -180,33 +173,27 @@ new-classes)
 usage)
   base
   "$fixture" files "$data" files 1
-  set +e
-  "$bin/nin-eval" base.h5 base.h5 --images files/0000.png 2> e1.txt; s1=$?
-  "$bin/nin-eval" base.h5 --images files/0000.png --confusion 2> e2.txt; s2=$?
-  "$bin/nin-eval" base.h5 --images - files/0000.png 2> e3.txt; s3=$?
-  set -e
-  [ "$s1$s2$s3" = 222 ] || fail "exits $s1 $s2 $s3, expected 2 2 2"
-  grep -qx "nin-eval: error: --images predicts with one model; 2 were given" e1.txt || fail "$(cat e1.txt)"
-  grep -qx "nin-eval: error: --confusion applies to data sets, not to --images" e2.txt || fail "$(cat e2.txt)"
-  grep -qx "nin-eval: error: --images: '-' (paths on standard input) cannot be mixed with file names" e3.txt || fail "$(cat e3.txt)"
+  expect_line 2 "nin-eval: error: --images predicts with one model; 2 were given" \
+    "$bin/nin-eval" base.h5 base.h5 --images files/0000.png
+  expect_line 2 "nin-eval: error: --confusion applies to data sets, not to --images" \
+    "$bin/nin-eval" base.h5 --images files/0000.png --confusion
+  expect_line 2 "nin-eval: error: --images: '-' (paths on standard input) cannot be mixed with file names" \
+    "$bin/nin-eval" base.h5 --images - files/0000.png
   echo "ok" ;;
 preprocessing)
   # --scale/--mean/--std describe an ONNX model's input; a nin model stores its own.
   base
   "$bin/nin-convert" base.h5 -o base.onnx
-  set +e
-  "$bin/nin-convert" base.h5 -o again.h5 --scale 1/255 2> e1.txt; s1=$?
-  "$bin/nin-convert" base.onnx -o m.h5 --mean 0.5,0.5 2> e2.txt; s2=$?
-  "$bin/nin-eval" base.onnx --limit 10 --scale 0 2> e3.txt > /dev/null; s3=$?
-  "$bin/nin-train" --net "$spec" --scale 1/255 -o t.h5 2> e4.txt; s4=$?
-  "$bin/nin-params" base.onnx --std 0.2,0.3 2> e5.txt > /dev/null; s5=$?
-  set -e
-  [ "$s1$s2$s3$s4$s5" = 22222 ] || fail "exits $s1 $s2 $s3 $s4 $s5, expected 2 2 2 2 2"
-  grep -qx "nin-convert: error: --scale, --mean and --std describe what an ONNX model expects; 'base.h5' is not one (a nin model stores the normalisation it was trained with)" e1.txt || fail "$(cat e1.txt)"
-  grep -qx "nin-convert: error: --mean: 2 values for a model of 1 input channel: give one value or one per channel" e2.txt || fail "$(cat e2.txt)"
-  grep -qx "nin-eval: error: --scale: '0' must be a positive number or fraction, such as 1/255 or 0.5" e3.txt || fail "$(cat e3.txt)"
-  grep -qx "nin-train: error: --scale, --mean and --std describe what an ONNX model given to --weights expects" e4.txt || fail "$(cat e4.txt)"
-  grep -qx "nin-params: error: --std: 2 values for a model of 1 input channel: give one value or one per channel" e5.txt || fail "$(cat e5.txt)"
+  expect_line 2 "nin-convert: error: --scale, --mean and --std describe what an ONNX model expects; 'base.h5' is not one (a nin model stores the normalisation it was trained with)" \
+    "$bin/nin-convert" base.h5 -o again.h5 --scale 1/255
+  expect_line 2 "nin-convert: error: --mean: 2 values for a model of 1 input channel: give one value or one per channel" \
+    "$bin/nin-convert" base.onnx -o m.h5 --mean 0.5,0.5
+  expect_line 2 "nin-eval: error: --scale: '0' must be a positive number or fraction, such as 1/255 or 0.5" \
+    "$bin/nin-eval" base.onnx --limit 10 --scale 0
+  expect_line 2 "nin-train: error: --scale, --mean and --std describe what an ONNX model given to --weights expects" \
+    "$bin/nin-train" --net "$spec" --scale 1/255 -o t.h5
+  expect_line 2 "nin-params: error: --std: 2 values for a model of 1 input channel: give one value or one per channel" \
+    "$bin/nin-params" base.onnx --std 0.2,0.3
   # Declared on a graph that normalises itself, the preprocessing composes with the graph's
   # (pixel − m) / s: scaling by 1/2 first makes it (pixel − 2m) / 2s (checked against PyTorch by
   # cli.convert.pytorch-preprocessing).
@@ -248,30 +235,22 @@ class-names)
     --class-names names.txt --format csv | tail -n 1 | cut -d, -f3 > predicted.txt
   grep -qxFf names.txt predicted.txt || fail "not a class name: $(cat predicted.txt)"
   head -n 3 names.txt > three.txt
-  set +e
-  "$bin/nin-eval" base.onnx --data folder --class-names three.txt > /dev/null 2> err.txt; s1=$?
-  "$bin/nin-train" --resume base.ckpt.h5 --class-names names.txt -o again.h5 2> err2.txt; s2=$?
-  set -e
-  [ "$s1$s2" = 12 ] || fail "exits $s1 $s2, expected 1 2"
-  grep -qx "nin-eval: error: 'three.txt': 3 class names, expected 10, one per class" err.txt ||
-    fail "$(cat err.txt)"
-  grep -qx "nin-train: error: --class-names names the classes of a new run; a resumed run keeps its model's" err2.txt ||
-    fail "$(cat err2.txt)"
+  expect_line 1 "nin-eval: error: 'three.txt': 3 class names, expected 10, one per class" \
+    "$bin/nin-eval" base.onnx --data folder --class-names three.txt
+  expect_line 2 "nin-train: error: --class-names names the classes of a new run; a resumed run keeps its model's" \
+    "$bin/nin-train" --resume base.ckpt.h5 --class-names names.txt -o again.h5
   echo "ok" ;;
 train-options)
   # Fine-tuning options that do not go together, and a data set of fewer classes than the network.
   base
-  set +e
-  "$bin/nin-train" --weights base.h5 --resume base.ckpt.h5 -o a.h5 2> e1.txt; s1=$?
-  "$bin/nin-train" --net "$spec" --reinit conv2 -o a.h5 2> e2.txt; s2=$?
-  "$bin/nin-train" --resume base.ckpt.h5 --freeze conv1 -o a.h5 2> e3.txt; s3=$?
-  "$bin/nin-train" --weights base.h5 --freeze conv9 -o a.h5 2> e4.txt; s4=$?
-  set -e
-  [ "$s1$s2$s3$s4" = 2222 ] || fail "exits $s1 $s2 $s3 $s4, expected 2 2 2 2"
-  grep -qx "nin-train: error: --weights starts a new run from a model; --resume continues a run from its checkpoint: give one of them" e1.txt || fail "$(cat e1.txt)"
-  grep -qx "nin-train: error: --reinit applies to the layers of --weights" e2.txt || fail "$(cat e2.txt)"
-  grep -qx "nin-train: error: --freeze is part of the recipe a checkpoint continues; it cannot change on --resume" e3.txt || fail "$(cat e3.txt)"
-  grep -qx "nin-train: error: --freeze: the network has no layer 'conv9'" e4.txt || fail "$(cat e4.txt)"
+  expect_line 2 "nin-train: error: --weights starts a new run from a model; --resume continues a run from its checkpoint: give one of them" \
+    "$bin/nin-train" --weights base.h5 --resume base.ckpt.h5 -o a.h5
+  expect_line 2 "nin-train: error: --reinit applies to the layers of --weights" \
+    "$bin/nin-train" --net "$spec" --reinit conv2 -o a.h5
+  expect_line 2 "nin-train: error: --freeze is part of the recipe a checkpoint continues; it cannot change on --resume" \
+    "$bin/nin-train" --resume base.ckpt.h5 --freeze conv1 -o a.h5
+  expect_line 2 "nin-train: error: --freeze: the network has no layer 'conv9'" \
+    "$bin/nin-train" --weights base.h5 --freeze conv9 -o a.h5
   # Ten classes of data on a network of twelve: trains, and the model reads back.
   sed 's/"classes": 10/"classes": 12/; s/"outputs": 10/"outputs": 12/' "$spec" > twelve.json
   "$bin/nin-train" --net twelve.json --data "$data" --limit 200 --batch 50 -q -o twelve.h5
