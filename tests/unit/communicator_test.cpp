@@ -23,22 +23,23 @@ BOOST_AUTO_TEST_CASE(single_process_is_rank_0_of_1_and_the_writer) {
   BOOST_TEST(comm.is_writer());
 }
 
-BOOST_AUTO_TEST_CASE(single_process_allreduce_keeps_every_bit) {
+BOOST_AUTO_TEST_CASE(single_process_all_gather_copies_its_own_bytes) {
   nin::SingleProcessCommunicator comm;
-  const std::vector<float> before = {0.0f,
-                                     -0.0f,
-                                     1.5f,
-                                     -3.25e-30f,
-                                     std::numeric_limits<float>::denorm_min(),
-                                     std::numeric_limits<float>::max(),
-                                     std::numeric_limits<float>::infinity(),
-                                     std::numeric_limits<float>::quiet_NaN()};
-  std::vector<float> values = before;
-  comm.allreduce_sum(values);
-  BOOST_TEST(std::memcmp(values.data(), before.data(), before.size() * sizeof(float)) == 0);
-  std::vector<float> empty;
-  comm.allreduce_sum(empty);
-  BOOST_TEST(empty.empty());
+  const std::array<std::byte, 3> mine = {std::byte{9}, std::byte{0}, std::byte{200}};
+  std::array<std::byte, 3> all{};
+  const std::array<std::size_t, 1> sizes = {3};
+  comm.all_gather(mine, all, sizes);
+  BOOST_TEST((all == mine));
+  const std::array<std::size_t, 1> wrong = {2};
+  BOOST_CHECK_THROW(comm.all_gather(mine, all, wrong), nin::Error);
+}
+
+BOOST_AUTO_TEST_CASE(single_process_agreement_is_its_own_flag) {
+  nin::SingleProcessCommunicator comm;
+  BOOST_TEST(comm.first_rank_with(true) == 0);
+  BOOST_TEST(comm.first_rank_with(false) == -1);
+  BOOST_TEST(comm.any(true));
+  BOOST_TEST(!comm.any(false));
 }
 
 BOOST_AUTO_TEST_CASE(single_process_broadcast_from_rank_0_is_the_identity) {
@@ -63,12 +64,6 @@ BOOST_AUTO_TEST_CASE(single_process_broadcast_rejects_a_root_that_does_not_exist
       BOOST_TEST(text == "x");
     }
   }
-}
-
-BOOST_AUTO_TEST_CASE(single_process_agrees_with_itself) {
-  nin::SingleProcessCommunicator comm;
-  BOOST_TEST(comm.any(true));
-  BOOST_TEST(!comm.any(false));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,7 @@
 #include "nin/dist/communicator.hpp"
 
+#include <algorithm>
+
 #include "nin/core/error.hpp"
 
 namespace nin {
@@ -13,8 +15,14 @@ void check_root(int root) {
 
 }  // namespace
 
-// The sum over one rank is the rank's own values.
-void SingleProcessCommunicator::allreduce_sum(std::span<float> /*values*/) {}
+void SingleProcessCommunicator::all_gather(std::span<const std::byte> mine,
+                                           std::span<std::byte> all,
+                                           std::span<const std::size_t> sizes) {
+  if (sizes.size() != 1 || sizes[0] != mine.size() || all.size() != mine.size())
+    throw Error("all_gather: sizes do not match a single process's " + std::to_string(mine.size()) +
+                " bytes");
+  std::copy(mine.begin(), mine.end(), all.begin());
+}
 
 void SingleProcessCommunicator::broadcast(std::span<std::byte> /*bytes*/, int root) {
   check_root(root);

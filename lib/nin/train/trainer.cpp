@@ -370,8 +370,6 @@ StepResult TrainingSession::train_step(std::int64_t epoch, std::int64_t step_in_
         "; try a lower --lr. " +
         (have_checkpoint_ ? "The last good state is in '" + job_.checkpoint.string() + "'"
                           : std::string("No checkpoint had been written yet")));
-  // The one place where the gradients of a batch come together.
-  comm_.allreduce_sum(network_.parameter_gradients());
   result.learning_rate = schedule_.rate(step_, steps_per_epoch_);
   sgd_.step(result.learning_rate);
   ++step_;
