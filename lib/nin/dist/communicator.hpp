@@ -29,6 +29,13 @@ class Communicator {
   virtual void all_gather(std::span<const std::byte> mine, std::span<std::byte> all,
                           std::span<const std::size_t> sizes) = 0;
 
+  // Sends send_sizes[r] bytes to each rank r (consecutive in `send`, in rank order) and receives
+  // recv_sizes[r] bytes from each rank r into `recv`, in rank order; every rank's send_sizes[s]
+  // equals rank s's recv_sizes[r]. The default is built on all_gather (everyone receives
+  // everything); an implementation with a direct exchange overrides it.
+  virtual void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                          std::span<std::byte> recv, std::span<const std::size_t> recv_sizes);
+
   // Copies `root`'s bytes into every rank's span (of the same size on every rank).
   virtual void broadcast(std::span<std::byte> bytes, int root) = 0;
   // Copies `root`'s string to every rank; the others' strings take its length.
