@@ -236,6 +236,17 @@ void CollectiveRun::setup_done() {
   if (reporter >= 0) throw SetupFailedElsewhere{(*statuses)[static_cast<std::size_t>(reporter)]};
 }
 
+void CollectiveRun::require_same(std::string_view what, const std::string& mine) {
+  std::string writers = mine;
+  comm_.broadcast(writers, 0);
+  const int first = comm_.first_rank_with(writers != mine);
+  if (first < 0) return;
+  if (first == comm_.rank())
+    throw Error("rank " + std::to_string(first) + ": " + std::string(what) +
+                " differ from rank 0's");
+  throw PeerFailure(first);
+}
+
 int run_collective(std::string_view tool, const std::function<int(CollectiveRun&)>& body) {
   ignore_file_size_signal();
   std::unique_ptr<JobCommunicator> comm;

@@ -77,6 +77,12 @@ class CollectiveRun {
   void setup_done();
   bool set_up() const { return set_up_; }
 
+  // After setup_done(): fails unless `mine` is the same on every rank as on the writer, for what
+  // the ranks must share to run the same collective operations (options, the data's size). The
+  // lowest rank that differs throws nin::Error "rank N: WHAT differ from rank 0's", the others
+  // nin::PeerFailure, which run_collective reports once.
+  void require_same(std::string_view what, const std::string& mine);
+
  private:
   friend int run_collective(std::string_view, const std::function<int(CollectiveRun&)>&);
   JobCommunicator& comm_;

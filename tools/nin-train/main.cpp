@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 
+#include <nlohmann/json.hpp>
+
 #include "common/cli.hpp"
 #include "common/data_loading.hpp"
 #include "common/model_loading.hpp"
@@ -20,6 +22,7 @@
 #include "nin/io/model_file.hpp"
 #include "nin/io/output_lock.hpp"
 #include "nin/io/output_path.hpp"
+#include "nin/spec/network_spec.hpp"
 
 namespace {
 
@@ -64,6 +67,16 @@ OutputLocks claim_outputs(const nin::train_tool::TrainCommand& command) {
   nin::remove_stale_temporaries(job.output);
   nin::remove_stale_temporaries(job.checkpoint);
   return locks;
+}
+
+// What every rank must share to train one model together: the options but for the paths, which
+// may differ between hosts, the network, and the size of the data.
+std::string shared_job(const nin::TrainJob& job) {
+  auto options = nlohmann::json::parse(job.options.to_json());
+  options.erase("data");
+  options.erase("weights");
+  return options.dump() + nin::to_json_text(job.spec) + std::to_string(job.train->size()) + " " +
+         std::to_string(job.test ? job.test->size() : 0) + (job.resume ? " resumed" : "");
 }
 
 }  // namespace
@@ -143,6 +156,7 @@ int main(int argc, char** argv) {
     if (run.is_writer()) progress.emplace(o.epochs, command->quiet, command->log, o.log_every);
     nin::TrainingMonitor silent;
     run.setup_done();
+    run.require_same("the training options, network or data", shared_job(job));
 
     const nin::TrainResult result =
         nin::train(job, progress ? *progress : silent, stop_signal, run.comm());
