@@ -244,7 +244,7 @@ void CollectiveRun::require_same(std::string_view what, const std::string& mine)
   if (first == comm_.rank())
     throw Error("rank " + std::to_string(first) + ": " + std::string(what) +
                 " differ from rank 0's");
-  throw PeerFailure(first);
+  throw PeerFailure("rank " + std::to_string(first) + ": " + std::string(what) + " differ");
 }
 
 int run_collective(std::string_view tool, const std::function<int(CollectiveRun&)>& body) {

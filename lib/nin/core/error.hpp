@@ -37,18 +37,11 @@ class FormatError : public Error {
   using Error::Error;
 };
 
-// In a job of several processes (mpirun): thrown on every rank but the one where a failure
-// happened, right after the collective operation through which they learnt of it, while that rank
-// throws the error itself. The failing rank reports it; these ranks leave silently with a failure
-// status (tools/common/cli.hpp, run_collective).
+// Another process of a data-parallel job failed and reports the error itself; this one ends
+// without a message of its own (exit status 1), so that a failure is reported once.
 class PeerFailure : public Error {
  public:
-  explicit PeerFailure(int rank)
-      : Error("rank " + std::to_string(rank) + " failed and reports why"), rank_(rank) {}
-  int rank() const { return rank_; }
-
- private:
-  int rank_;
+  using Error::Error;
 };
 
 }  // namespace nin

@@ -1,8 +1,12 @@
 #pragma once
 // Batch normalisation over each channel: batch statistics in training (biased variance to
 // normalise, unbiased variance into the running average, as PyTorch does), running statistics in
-// evaluation. A following ReLU can be fused. fold_into() rewrites a preceding convolution so that
-// inference needs no normalisation step.
+// evaluation. The statistics, and backward's sums, are those of the whole global batch: summed per
+// chunk and combined through the BatchShare (synchronised batch normalisation across processes). A
+// following ReLU can be fused. fold_into() rewrites a preceding convolution so that inference needs
+// no normalisation step.
+
+#include <vector>
 
 #include "nin/layers/layer.hpp"
 
@@ -29,6 +33,13 @@ class BatchNorm final : public Layer {
  private:
   Tensor running_mean_, running_var_;
   Tensor batch_mean_, batch_inv_std_;  // of the latest training forward
+  // Two sums per channel for each chunk, and their totals.
+  std::vector<double> sums_;
+  // chunk_sums(c, j, out) writes channel c's two sums over local chunk j to out[0..1];
+  // use_totals(c, first, second) then gets their totals over the global batch.
+  template <typename ChunkSums, typename UseTotals>
+  void over_batch(const BatchShare& share, const ChunkSums& chunk_sums,
+                  const UseTotals& use_totals);
   bool folded_ = false;
 };
 
