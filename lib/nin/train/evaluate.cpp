@@ -53,9 +53,17 @@ Prediction prediction_of(const float* row, std::int64_t classes, std::int64_t to
   return p;
 }
 
-// The forward passes of an evaluation: batch b holds the samples [b·max_batch, (b+1)·max_batch)
-// of `indices` (the last one fewer), as one process forms them, so that the same images go
-// through the same GEMMs whichever process runs the batch.
+// How an evaluation cuts `samples` into batches: batch b holds the samples [b·batch, (b+1)·batch)
+// (the last one fewer), as one process forms them, so that the same images go through the same
+// GEMMs whichever process runs the batch.
+struct BatchPlan {
+  std::int64_t batch, samples;
+  std::int64_t batches() const { return (samples + batch - 1) / batch; }
+  // Position of batch b's first sample; first_sample(batches()) == samples.
+  std::int64_t first_sample(std::int64_t b) const { return std::min(b * batch, samples); }
+};
+
+// Runs the batches of a plan over the images at `indices`.
 class BatchRunner {
  public:
   BatchRunner(Network& network, const Dataset& data, const Normalization& normalization,
@@ -65,15 +73,14 @@ class BatchRunner {
         indices_(indices),
         images_(static_cast<std::size_t>(network.max_batch() * network.spec().input.elements())) {}
 
-  std::int64_t batch() const { return network_.max_batch(); }
-  std::int64_t samples() const { return static_cast<std::int64_t>(indices_.size()); }
-  std::int64_t batches() const { return (samples() + batch() - 1) / batch(); }
-  // Position in `indices` of batch b's first sample; first_sample(batches()) == samples().
-  std::int64_t first_sample(std::int64_t b) const { return std::min(b * batch(), samples()); }
+  BatchPlan plan() const {
+    return {network_.max_batch(), static_cast<std::int64_t>(indices_.size())};
+  }
 
   // Runs batch b and writes its logits, one row of `classes` per sample, to `rows`.
   void run(std::int64_t b, float* rows) {
-    const std::int64_t first = first_sample(b), n = first_sample(b + 1) - first;
+    const BatchPlan p = plan();
+    const std::int64_t first = p.first_sample(b), n = p.first_sample(b + 1) - first;
     maker_.make(indices_.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(n)),
                 images_.data());
     network_.forward(images_.data(), n, Phase::eval);
@@ -199,16 +206,15 @@ EvaluationResult evaluate(Communicator& comm, Network& network, const Dataset& d
                           std::span<const std::int64_t> indices, const Normalization& normalization,
                           std::int64_t top_k,
                           const std::function<void(const Prediction&)>& on_prediction) {
-  check_data_fits(data, network.spec());
   std::vector<std::int64_t> all;
   if (indices.empty()) {
     all.resize(static_cast<std::size_t>(data.size()));
     std::iota(all.begin(), all.end(), 0);
     indices = all;
   }
-  BatchRunner runner(network, data, normalization, indices);
-  ResultFold fold(network.spec(), top_k, on_prediction);
   const std::int64_t classes = network.spec().classes;
+  const BatchPlan plan{network.max_batch(), static_cast<std::int64_t>(indices.size())};
+  ResultFold fold(network.spec(), top_k, on_prediction);
   // Scores the logits of the sample at `position` in `indices`.
   const auto score = [&](const float* row, std::int64_t position) {
     const std::int64_t index = indices[static_cast<std::size_t>(position)];
@@ -217,39 +223,44 @@ EvaluationResult evaluate(Communicator& comm, Network& network, const Dataset& d
   if (comm.size() == 1) {
     // One process scores each batch as soon as it is done: predictions stream out, and no more
     // than a batch of logits is held.
-    std::vector<float> logits(static_cast<std::size_t>(runner.batch() * classes));
-    for (std::int64_t b = 0; b < runner.batches(); ++b) {
+    check_data_fits(data, network.spec());
+    BatchRunner runner(network, data, normalization, indices);
+    std::vector<float> logits(static_cast<std::size_t>(plan.batch * classes));
+    for (std::int64_t b = 0; b < plan.batches(); ++b) {
       runner.run(b, logits.data());
-      for (std::int64_t i = runner.first_sample(b); i < runner.first_sample(b + 1); ++i)
-        score(logits.data() + (i - runner.first_sample(b)) * classes, i);
+      for (std::int64_t i = plan.first_sample(b); i < plan.first_sample(b + 1); ++i)
+        score(logits.data() + (i - plan.first_sample(b)) * classes, i);
     }
     return fold.result();
   }
 
-  // Rank r's batches, and the samples (logit rows) every rank holds, known to all alike.
-  const auto share = [&](int rank) { return split_range(runner.batches(), comm.size(), rank); };
+  // Rank r's batches, and the bytes of logits each rank contributes, known to every rank alike.
+  const auto share = [&](int rank) { return split_range(plan.batches(), comm.size(), rank); };
   std::vector<std::size_t> sizes;
   for (int r = 0; r < comm.size(); ++r) {
     const Range batches = share(r);
-    const std::int64_t rows = runner.first_sample(batches.end) - runner.first_sample(batches.begin);
+    const std::int64_t rows = plan.first_sample(batches.end) - plan.first_sample(batches.begin);
     sizes.push_back(static_cast<std::size_t>(rows * classes) * sizeof(float));
   }
   const Range mine = share(comm.rank());
-  const std::int64_t first_row = runner.first_sample(mine.begin);
   std::vector<float> local(sizes[static_cast<std::size_t>(comm.rank())] / sizeof(float));
+  // Everything that may throw before the exchange, on one rank and not the others, is agreed on.
   std::exception_ptr failure;
   try {
+    check_data_fits(data, network.spec());
+    BatchRunner runner(network, data, normalization, indices);
+    const std::int64_t first_row = plan.first_sample(mine.begin);
     for (std::int64_t b = mine.begin; b < mine.end; ++b)
-      runner.run(b, local.data() + (runner.first_sample(b) - first_row) * classes);
+      runner.run(b, local.data() + (plan.first_sample(b) - first_row) * classes);
   } catch (...) {
     failure = std::current_exception();
   }
   agree_on_failure(comm, failure);
 
-  std::vector<float> logits(static_cast<std::size_t>(runner.samples() * classes));
+  std::vector<float> logits(static_cast<std::size_t>(plan.samples * classes));
   comm.all_gather(std::as_bytes(std::span<const float>(local)),
                   std::as_writable_bytes(std::span(logits)), sizes);
-  for (std::int64_t i = 0; i < runner.samples(); ++i) score(logits.data() + i * classes, i);
+  for (std::int64_t i = 0; i < plan.samples; ++i) score(logits.data() + i * classes, i);
   return fold.result();
 }
 
