@@ -1,7 +1,7 @@
 // The Network and the SGD optimiser end to end: the network's forward against a chain of reference
 // layers, Network::backward against finite differences of the mean loss, bit-identical training
-// for any thread count, the SGD update rule on a hand-computed example, and evaluation-phase
-// determinism (dropout is the identity).
+// for any thread count and any number of processes, the SGD update rule on a hand-computed example,
+// and evaluation-phase determinism (dropout is the identity).
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -17,6 +17,7 @@
 #include "nin/train/sgd.hpp"
 #include "reference_layers.hpp"
 #include "test_support.hpp"
+#include "thread_communicator.hpp"
 
 namespace {
 
@@ -190,33 +191,47 @@ struct TrainedState {
   double first_loss = 0.0, last_loss = 0.0;
 };
 
-TrainedState train(int threads) {
+// Trains on `ranks` processes (threads standing in for them), each with its own network and its
+// share of every global batch of n images; returns rank 0's result after checking that every
+// rank holds the same bits.
+TrainedState train(int threads, int ranks = 1, std::int64_t n = 33) {
   nin::ThreadLimit limit(threads);
   BOOST_TEST_REQUIRE(nin::max_threads() == threads);
   const nin::NetworkSpec spec = spec_from(kTrainNet);
-  const std::int64_t n = 33;
-  nin::Network net(spec, n);
-  net.initialize(2024);
-  nin::Sgd sgd(net, {0.9, 5e-4, true});
-  TrainedState s;
-  for (std::uint64_t step = 0; step < 20; ++step) {
-    const std::vector<float> x = images(spec.input, n, 100 + step % 4);
-    const std::vector<std::int32_t> y = labels(n, 4, 200 + step % 4);
-    net.forward(x.data(), n, Phase::train);
-    const double loss = net.backward(y.data()).loss_sum / static_cast<double>(n);
-    if (step == 0) s.first_loss = loss;
-    s.last_loss = loss;
-    sgd.step(0.05);
+  std::vector<TrainedState> results(static_cast<std::size_t>(ranks));
+  nin::test::run_ranks(ranks, [&](nin::Communicator& comm) {
+    nin::Network net(spec, n);
+    net.initialize(2024);
+    nin::Sgd sgd(net, {0.9, 5e-4, true});
+    TrainedState& s = results[static_cast<std::size_t>(comm.rank())];
+    const nin::BatchShare share(n, comm);
+    const std::int64_t first = share.first_image(), count = share.images();
+    for (std::uint64_t step = 0; step < 20; ++step) {
+      const std::vector<float> x = images(spec.input, n, 100 + step % 4);
+      const std::vector<std::int32_t> y = labels(n, 4, 200 + step % 4);
+      net.forward(x.data() + first * spec.input.elements(), count, Phase::train, &share);
+      const double loss = net.backward(y.data() + first).loss_sum / static_cast<double>(n);
+      if (step == 0) s.first_loss = loss;
+      s.last_loss = loss;
+      sgd.step(0.05);
+    }
+    const auto values = net.parameter_values();
+    s.parameters.assign(values.begin(), values.end());
+    for (const auto& named : net.state())
+      s.state.insert(s.state.end(), named.state->value,
+                     named.state->value + named.state->dims.at(0));
+    const std::vector<float> x = images(spec.input, n, 300);
+    net.forward(x.data(), n, Phase::eval);
+    s.logits.resize(static_cast<std::size_t>(4 * n));
+    net.copy_logits(s.logits.data());
+  });
+  for (int r = 1; r < ranks; ++r) {
+    const TrainedState& other = results[static_cast<std::size_t>(r)];
+    BOOST_TEST((other.parameters == results[0].parameters), "parameters differ on rank " << r);
+    BOOST_TEST((other.state == results[0].state), "running statistics differ on rank " << r);
+    BOOST_TEST(other.last_loss == results[0].last_loss, "loss differs on rank " << r);
   }
-  const auto values = net.parameter_values();
-  s.parameters.assign(values.begin(), values.end());
-  for (const auto& named : net.state())
-    s.state.insert(s.state.end(), named.state->value, named.state->value + named.state->dims.at(0));
-  const std::vector<float> x = images(spec.input, n, 300);
-  net.forward(x.data(), n, Phase::eval);
-  s.logits.resize(static_cast<std::size_t>(4 * n));
-  net.copy_logits(s.logits.data());
-  return s;
+  return results[0];
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -238,6 +253,25 @@ BOOST_AUTO_TEST_CASE(training_is_bit_identical_for_any_thread_count) {
   BOOST_TEST(same_bits(one.state, eight.state), "running statistics: 1 vs 8 threads");
   BOOST_TEST(same_bits(one.logits, two.logits), "eval logits: 1 vs 2 threads");
   BOOST_TEST(same_bits(one.logits, eight.logits), "eval logits: 1 vs 8 threads");
+}
+
+// Data-parallel training: a global batch shared among 2..5 processes (threads here; MPI ranks in
+// nin-train) gives the bits of one process, also when some hold no image at all (3 images, 5
+// ranks) and for 2 threads per rank.
+BOOST_AUTO_TEST_CASE(training_is_bit_identical_for_any_number_of_processes) {
+  for (const std::int64_t n : {33, 3}) {
+    const TrainedState one = train(1, 1, n);
+    BOOST_TEST(std::isfinite(one.last_loss));
+    for (int ranks = 2; ranks <= 5; ++ranks) {
+      BOOST_TEST_CONTEXT(n << " images, " << ranks << " ranks") {
+        const TrainedState many = train(ranks == 3 ? 2 : 1, ranks, n);
+        BOOST_TEST(same_bits(one.parameters, many.parameters), "parameters");
+        BOOST_TEST(same_bits(one.state, many.state), "running statistics");
+        BOOST_TEST(one.first_loss == many.first_loss);
+        BOOST_TEST(one.last_loss == many.last_loss);
+      }
+    }
+  }
 }
 
 // The update of sgd.hpp, g = grad + decay·w; v = μ·v + g; w −= lr·mult·(nesterov ? g + μ·v : v),

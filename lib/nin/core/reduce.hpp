@@ -80,6 +80,29 @@ inline MeanVariance row_mean_variance(const float* __restrict x, std::int64_t n)
   return {shift + s, q > s * s ? q - s * s : 0.0};
 }
 
+// Σ (x − shift) and Σ (x − shift)², for statistics summed over parts of a batch: every part uses
+// the same shift (a running mean), which keeps the difference of squares well conditioned; the
+// differences are taken in double, so the sums hardly depend on the shift.
+struct ShiftedSums {
+  double sum = 0, square = 0;
+};
+inline ShiftedSums row_shifted_sums(const float* __restrict x, std::int64_t n, double shift) {
+  double sum[detail::kLanes] = {}, square[detail::kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + detail::kLanes <= n; i += detail::kLanes)
+    for (int j = 0; j < detail::kLanes; ++j) {
+      const double d = static_cast<double>(x[i + j]) - shift;
+      sum[j] += d;
+      square[j] += d * d;
+    }
+  for (int j = 0; i < n; ++i, ++j) {
+    const double d = static_cast<double>(x[i]) - shift;
+    sum[j] += d;
+    square[j] += d * d;
+  }
+  return {detail::combine(sum), detail::combine(square)};
+}
+
 // Batch-norm backward's sums: zeroes dy where mask ≤ 0 (when mask is given: a fused ReLU's
 // output) and returns Σ dy and Σ dy·x, in one pass (the activations are too large for the cache, so
 // passes cost more than arithmetic). Each run of kBlock·kLanes values is summed in float lanes and

@@ -1,8 +1,12 @@
 #pragma once
 // Batch normalisation over each channel: batch statistics in training (biased variance to
 // normalise, unbiased variance into the running average, as PyTorch does), running statistics in
-// evaluation. A following ReLU can be fused. fold_into() rewrites a preceding convolution so that
-// inference needs no normalisation step.
+// evaluation. The statistics, and backward's sums, are those of the whole global batch: summed per
+// chunk and combined through the BatchShare (synchronised batch normalisation across processes). A
+// following ReLU can be fused. fold_into() rewrites a preceding convolution so that inference needs
+// no normalisation step.
+
+#include <vector>
 
 #include "nin/layers/layer.hpp"
 
@@ -29,6 +33,10 @@ class BatchNorm final : public Layer {
  private:
   Tensor running_mean_, running_var_;
   Tensor batch_mean_, batch_inv_std_;  // of the latest training forward
+  // Two sums per channel for each chunk, [chunks][2][channels], then their totals [2][channels].
+  std::vector<double> sums_;
+  // Sums each channel's two per-chunk sums over the global batch: the totals, [2][channels].
+  std::span<const double> sum_over_batch(const BatchShare& share);
   bool folded_ = false;
 };
 

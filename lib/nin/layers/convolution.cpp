@@ -13,11 +13,6 @@ namespace {
 // Columns (output pixels) a block aims for: enough for an efficient GEMM, small enough to give
 // every core work. Depends only on the layer's shape, never on the thread count.
 constexpr std::int64_t kTargetBlockColumns = 512;
-constexpr std::int64_t kMaxLanes = 16;
-
-std::int64_t block_count(std::int64_t batch, std::int64_t per_block) {
-  return (batch + per_block - 1) / per_block;
-}
 
 void relu_in_place(float* row, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) row[i] = std::max(row[i], 0.0f);
@@ -30,19 +25,21 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       pointwise_(spec.window.is_pointwise()),
       images_per_block_(
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
-      max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
-                         spec.output.width),
+      max_block_columns_(std::min(images_per_block_, BatchShare(max_batch).max_chunk_images()) *
+                         spec.output.height * spec.output.width),
       columns_(pointwise_ ? 0
                           : fan_in() * max_block_columns_ +
                                 (spec.input.height + 2 * spec.window.pad_h) *
                                     (spec.input.width + 2 * spec.window.pad_w)) {
-  const std::int64_t lanes = std::min(kMaxLanes, block_count(max_batch, images_per_block_));
-  if (training) lane_gradients_ = Tensor({lanes, spec.outputs * fan_in()});
+  const std::int64_t chunks = max_batch_chunks(max_batch);
+  if (training) {
+    chunk_gradients_ = Tensor({chunks, spec.outputs * fan_in()});
+    if (spec.bias) bias_sums_.resize(static_cast<std::size_t>((chunks + 1) * spec.outputs));
+  }
   // Keep the lowered input of a training forward for the weight gradient, unless that would take
   // more than 256 MiB (then backward lowers each block again).
   constexpr std::int64_t kMaxSavedFloats = std::int64_t{64} << 20;
-  const std::int64_t saved =
-      fan_in() * max_block_columns_ * block_count(max_batch, images_per_block_);
+  const std::int64_t saved = fan_in() * max_block_columns_ * blocks_of(BatchShare(max_batch)).count;
   if (training && !pointwise_ && saved <= kMaxSavedFloats) saved_columns_ = Tensor({saved});
   parameters_.push_back(
       {"weight",
@@ -51,6 +48,20 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
        true});
   if (spec.bias)
     parameters_.push_back({"bias", {spec.outputs}, static_cast<float>(spec.bias_lr_mult), false});
+}
+
+Convolution::Blocks Convolution::blocks_of(const BatchShare& share) const {
+  const std::int64_t per_chunk =
+      (share.max_chunk_images() + images_per_block_ - 1) / images_per_block_;
+  return {per_chunk, share.local_chunks() * per_chunk};
+}
+
+Convolution::Block Convolution::block(const BatchShare& share, const Blocks& blocks,
+                                      std::int64_t index) const {
+  const std::int64_t chunk = index / blocks.per_chunk;
+  const std::int64_t n0 = share.chunk_begin(chunk) + (index % blocks.per_chunk) * images_per_block_;
+  const std::int64_t end = share.chunk_end(chunk);
+  return {std::min(n0, end), std::min(end, n0 + images_per_block_)};
 }
 
 std::int64_t Convolution::fan_in() const {
@@ -167,7 +178,6 @@ void Convolution::fold_batch_norm(const BatchNorm* batch_norm) {
 }
 
 void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
-  const std::int64_t batch = in.batch;
   const std::int64_t out_plane = out.plane();
   const std::int64_t K = fan_in();
   const float* weight = parameters_[0].value;
@@ -185,9 +195,11 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     weight = folded_weight_.data();
     bias = b;
   }
-  parallel_for(block_count(batch, images_per_block_), [&](std::int64_t block) {
-    const std::int64_t n0 = block * images_per_block_;
-    const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+  const BatchShare share = batch_share(in.batch);
+  const Blocks blocks = blocks_of(share);
+  parallel_for(blocks.count, [&](std::int64_t index) {
+    const auto [n0, n1] = block(share, blocks, index);
+    if (n0 == n1) return;
     const std::int64_t cols = (n1 - n0) * out_plane;
     float* y = out.data + n0 * out_plane;
     // The bias is the GEMM's initial C (beta 1): cheaper than a zeroing pass and an add pass.
@@ -203,7 +215,7 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
       // In training the lowered block is kept for the weight gradient when there is room.
       float* col = saved_columns_.empty() || phase != Phase::train
                        ? scratch
-                       : saved_columns_.data() + block * K * max_block_columns_;
+                       : saved_columns_.data() + index * K * max_block_columns_;
       im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
       gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, beta,
            y, out.row());
@@ -215,68 +227,73 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
 
 void Convolution::backward(ConstActivations in, ConstActivations out, Activations out_grad,
                            Activations in_grad) {
-  const std::int64_t batch = in.batch;
   const std::int64_t out_plane = out.plane();
   const std::int64_t K = fan_in();
   const std::int64_t M = spec_.outputs;
   const std::int64_t row = out.row();
+  const BatchShare share = batch_share(in.batch);
+  const std::int64_t chunks = share.local_chunks();
 
   if (fused_relu_ || spec_.bias) {
-    float* bias_grad = spec_.bias ? parameters_[1].grad : nullptr;
     parallel_for(M, [&](std::int64_t c) {
       float* g = out_grad.channel(c);
       if (fused_relu_) {
         const float* y = out.channel(c);
         for (std::int64_t i = 0; i < row; ++i) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
       }
-      if (bias_grad) bias_grad[c] = static_cast<float>(row_sum(g, row));
+      if (spec_.bias)
+        for (std::int64_t j = 0; j < chunks; ++j) {
+          const std::int64_t begin = share.chunk_begin(j) * out_plane;
+          const std::int64_t end = share.chunk_end(j) * out_plane;
+          bias_sums_[static_cast<std::size_t>(j * M + c)] = row_sum(g + begin, end - begin);
+        }
     });
+    if (spec_.bias) {
+      const std::span<double> sums(bias_sums_);
+      share.sum(sums.first(static_cast<std::size_t>(chunks * M)),
+                sums.last(static_cast<std::size_t>(M)));
+      for (std::int64_t c = 0; c < M; ++c)
+        parameters_[1].grad[c] =
+            static_cast<float>(sums[sums.size() - static_cast<std::size_t>(M - c)]);
+    }
   }
 
-  // Weight gradient: each lane sums a fixed range of blocks; lanes are then added in order.
-  const std::int64_t blocks = block_count(batch, images_per_block_);
-  const std::int64_t lanes = std::min(kMaxLanes, blocks);
+  // Weight gradient: a partial sum per chunk of the batch, then the chunks' fixed tree.
+  const Blocks blocks = blocks_of(share);
   const std::int64_t weight_size = M * K;
-  parallel_for(lanes, [&](std::int64_t lane) {
-    const Range range = split_range(blocks, lanes, lane);
-    float* partial = lane_gradients_.data() + lane * weight_size;
+  parallel_for(chunks, [&](std::int64_t chunk) {
+    float* partial = chunk_gradients_.data() + chunk * weight_size;
     if (pointwise_) {
-      const std::int64_t c0 = range.begin * images_per_block_ * out_plane;
-      const std::int64_t c1 = std::min(batch, range.end * images_per_block_) * out_plane;
+      const std::int64_t c0 = share.chunk_begin(chunk) * out_plane;
+      const std::int64_t c1 = share.chunk_end(chunk) * out_plane;
       gemm(Transpose::no, Transpose::yes, M, K, c1 - c0, 1.0f, out_grad.data + c0, row,
            in.data + c0, in.row(), 0.0f, partial, K);
       return;
     }
     float* scratch = columns_.local();
-    for (std::int64_t block = range.begin; block < range.end; ++block) {
-      const std::int64_t n0 = block * images_per_block_;
-      const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+    for (std::int64_t index = chunk * blocks.per_chunk; index < (chunk + 1) * blocks.per_chunk;
+         ++index) {
+      const auto [n0, n1] = block(share, blocks, index);
+      if (n0 == n1) break;
       const std::int64_t cols = (n1 - n0) * out_plane;
       const float* col = scratch;
       if (saved_columns_.empty())
         im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
       else
-        col = saved_columns_.data() + block * K * max_block_columns_;
+        col = saved_columns_.data() + index * K * max_block_columns_;
       gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
-           col, cols, block == range.begin ? 0.0f : 1.0f, partial, K);
+           col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
     }
   });
-  float* weight_grad = parameters_[0].grad;
-  constexpr std::int64_t kChunk = 4096;
-  parallel_for((weight_size + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
-    const std::int64_t i0 = chunk * kChunk, i1 = std::min(weight_size, i0 + kChunk);
-    std::copy(lane_gradients_.data() + i0, lane_gradients_.data() + i1, weight_grad + i0);
-    for (std::int64_t lane = 1; lane < lanes; ++lane) {
-      const float* partial = lane_gradients_.data() + lane * weight_size;
-      for (std::int64_t i = i0; i < i1; ++i) weight_grad[i] += partial[i];
-    }
-  });
+  share.sum(
+      std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
+      std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
 
   if (!in_grad.data) return;
   const float* weight = parameters_[0].value;
-  parallel_for(blocks, [&](std::int64_t block) {
-    const std::int64_t n0 = block * images_per_block_;
-    const std::int64_t n1 = std::min(batch, n0 + images_per_block_);
+  parallel_for(blocks.count, [&](std::int64_t index) {
+    const auto [n0, n1] = block(share, blocks, index);
+    if (n0 == n1) return;
     const std::int64_t cols = (n1 - n0) * out_plane;
     const float* dy = out_grad.data + n0 * out_plane;
     if (pointwise_) {

@@ -5,10 +5,12 @@
 //   activation rows, with no im2col: that needs exactly kernel 1, stride 1, pad 0;
 // - every other case lowers a block with im2col, then one GEMM; a training forward keeps the
 //   lowered blocks (up to 256 MiB) so that the weight gradient need not lower them again.
-// Weight gradients are summed per lane (a fixed, contiguous range of blocks) and the lanes are then
-// added in lane order, so the result is bit-identical for any thread count.
+// Blocks never straddle a chunk of the global batch (nin/dist/batch_share.hpp); weight and bias
+// gradients are summed per chunk and the chunks then in their fixed tree, so the result is
+// bit-identical for any thread or process count.
 
 #include <memory>
+#include <vector>
 
 #include "nin/core/parallel.hpp"
 #include "nin/layers/batch_norm.hpp"
@@ -42,12 +44,24 @@ class Convolution final : public Layer {
   void col2im(const float* col, float* in_grad, std::int64_t in_row, std::int64_t n0,
               std::int64_t n1) const;
 
+  // The blocks of a pass: `per_chunk` slots for each local chunk, the last ones of a short chunk
+  // empty. block() gives slot `index`'s local images [n0, n1).
+  struct Blocks {
+    std::int64_t per_chunk, count;
+  };
+  struct Block {
+    std::int64_t n0, n1;
+  };
+  Blocks blocks_of(const BatchShare& share) const;
+  Block block(const BatchShare& share, const Blocks& blocks, std::int64_t index) const;
+
   bool pointwise_;
   std::int64_t images_per_block_;
   std::int64_t max_block_columns_;  // output pixels of the largest block
-  ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
-  Tensor lane_gradients_;  // [lanes][outputs × fan_in]
-  Tensor saved_columns_;   // every block's im2col of the last training forward (may be empty)
+  ThreadScratch columns_;   // im2col block (fan_in × block columns), then one zero-padded plane
+  Tensor chunk_gradients_;  // [chunks][outputs × fan_in]
+  std::vector<double> bias_sums_;  // [chunks][outputs], then the total [outputs]
+  Tensor saved_columns_;  // every block's im2col of the last training forward (may be empty)
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;
 };

@@ -50,26 +50,37 @@ void Dropout::forward(ConstActivations in, Activations out, Phase phase) {
   const auto threshold = static_cast<std::uint32_t>(spec_.dropout_ratio * 65536.0 + 0.5);
   const std::uint64_t pass = passes_++;
   const std::uint64_t key = random_stream_key(seed_, pass);
-  const std::int64_t total = in.size();
+  // Draws follow an element's position in the global batch's activations (channel after
+  // channel, each a row of every image's plane), so a share of the batch draws its own part of
+  // the masks that one process would draw for the whole batch.
+  const BatchShare share = batch_share(in.batch);
+  const std::int64_t plane = in.plane();
+  const std::int64_t row = in.row();
+  const std::int64_t global_row = share.global_images() * plane;
+  const std::int64_t offset = share.first_image() * plane;
   constexpr std::int64_t kChunk = 1 << 14;  // a multiple of 4
-  parallel_for((total + kChunk - 1) / kChunk, [&](std::int64_t chunk) {
-    const std::int64_t begin = chunk * kChunk, end = std::min(total, begin + kChunk);
-    // Draw the chunk's bits first (a loop the compiler vectorises), then read them as 16-bit
-    // uniforms: uniform j of draw q is bits 16j..16j+15, which on a little-endian machine is
-    // the 16-bit word 4q + j of the buffer.
-    std::array<std::uint64_t, kChunk / 4> bits;
-    const std::int64_t draws = (end - begin + 3) / 4;
-    const auto first = static_cast<std::uint64_t>(begin / 4);
+  const std::int64_t pieces = (row + kChunk - 1) / kChunk;
+  parallel_for(in.channels * pieces, [&](std::int64_t task) {
+    const std::int64_t c = task / pieces;
+    const std::int64_t begin = (task % pieces) * kChunk, end = std::min(row, begin + kChunk);
+    const std::int64_t position = c * global_row + offset + begin;
+    // Draw the bits first (a loop the compiler vectorises), then read them as 16-bit uniforms:
+    // uniform j of draw q is bits 16j..16j+15, which on a little-endian machine is the 16-bit
+    // word 4q + j of the buffer.
+    std::array<std::uint64_t, kChunk / 4 + 1> bits;
+    const std::int64_t first = position / 4;
+    const std::int64_t draws = (position + (end - begin) + 3) / 4 - first;
     for (std::int64_t q = 0; q < draws; ++q)
       bits[static_cast<std::size_t>(q)] =
-          random_bits_of_stream(key, first + static_cast<std::uint64_t>(q));
-    std::array<std::uint16_t, kChunk> uniforms;
+          random_bits_of_stream(key, static_cast<std::uint64_t>(first + q));
+    std::array<std::uint16_t, kChunk + 4> uniforms;
     std::memcpy(uniforms.data(), bits.data(), sizeof bits);
-    const float* x = in.data + begin;
-    float* y = out.data + begin;
-    std::uint8_t* keep = keep_.data() + begin;
+    const std::int64_t skip = position - 4 * first;
+    const float* x = in.channel(c) + begin;
+    float* y = out.channel(c) + begin;
+    std::uint8_t* keep = keep_.data() + c * row + begin;
     for (std::int64_t j = 0; j < end - begin; ++j) {
-      const bool kept = uniforms[static_cast<std::size_t>(j)] >= threshold;
+      const bool kept = uniforms[static_cast<std::size_t>(skip + j)] >= threshold;
       keep[j] = kept;
       y[j] = kept ? x[j] * scale : 0.0f;
     }

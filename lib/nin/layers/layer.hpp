@@ -10,12 +10,17 @@
 //   `in` and `out` hold the values of the latest train-phase forward; out_grad may be used as
 //   scratch. In-place layers (in_place() true) get in == out and in_grad == out_grad.
 // - Results do not depend on the number of threads: work is split by problem size only.
+// - Nor on the number of processes: a layer that sums over the batch (a gradient, batch-norm
+//   statistics) sums within each chunk of the global batch and combines the chunks through its
+//   BatchShare (nin/dist/batch_share.hpp), which the network sets before each pass; work units
+//   never straddle a chunk boundary, so each chunk is computed alike whoever holds it.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "nin/core/tensor.hpp"
+#include "nin/dist/batch_share.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace nin {
@@ -70,6 +75,10 @@ class Layer {
   // Sets parameters (and state) to their initial values for this seed.
   virtual void initialize(std::uint64_t /*seed*/) {}
 
+  // This process's share of the global batch for the passes that follow (the network's; not
+  // owned). Without one, a layer's batch is the whole batch of a single process.
+  void set_batch_share(const BatchShare* share) { share_ = share; }
+
   virtual void forward(ConstActivations in, Activations out, Phase phase) = 0;
   virtual void backward(ConstActivations in, ConstActivations out, Activations out_grad,
                         Activations in_grad) = 0;
@@ -79,6 +88,10 @@ class Layer {
   bool fused_relu_ = false;
   std::vector<Parameter> parameters_;  // declared by the layer, bound by the network
   std::vector<StateTensor> state_;     // owned by the layer
+  const BatchShare* share_ = nullptr;
+
+  // The share for a pass over `batch` local images.
+  BatchShare batch_share(std::int64_t batch) const { return share_ ? *share_ : BatchShare(batch); }
 };
 
 }  // namespace nin

@@ -12,9 +12,13 @@ struct LossResult {
   std::int64_t correct = 0;  // top-1 hits
 };
 
-// logits: [classes][batch] (CNHW with 1×1 planes). Writes grad = d(mean loss)/d(logits), same
-// layout, when grad.data is not null. Labels must lie in [0, classes). Sums in a fixed order.
+// logits: [classes][batch] (CNHW with 1×1 planes). Over the samples [first, last) of the batch
+// (last −1: to its end), sums the loss in sample order and, when grad.data is not null, writes
+// their columns of grad = d(mean loss)/d(logits), same layout, the mean being over `mean_over`
+// samples (0: the batch; a process holding part of a global batch gives the global size).
+// Labels must lie in [0, classes).
 LossResult softmax_cross_entropy(ConstActivations logits, const std::int32_t* labels,
-                                 Activations grad);
+                                 Activations grad, std::int64_t first = 0, std::int64_t last = -1,
+                                 std::int64_t mean_over = 0);
 
 }  // namespace nin

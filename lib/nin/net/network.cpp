@@ -97,6 +97,9 @@ Network::Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use)
     grad_pong_ = Tensor({largest * max_batch});
   }
 
+  for (auto& step : steps_) step.layer->set_batch_share(&share_);
+  loss_sums_.resize(static_cast<std::size_t>(2 * (kBatchChunks + 1)));
+
   std::int64_t total = 0;
   for (auto& step : steps_)
     for (auto& p : step.layer->parameters()) total += p.size();
@@ -121,10 +124,13 @@ Activations Network::view(std::size_t buffer, const Shape& shape, std::int64_t n
   return {buffers_[buffer].data(), shape.channels, n, shape.height, shape.width};
 }
 
-void Network::forward(const float* images, std::int64_t n, Phase phase) {
-  if (n < 1 || n > max_batch_)
+void Network::forward(const float* images, std::int64_t n, Phase phase, const BatchShare* share) {
+  if (share ? share->images() != n || share->global_images() < 1 : n < 1)
+    throw Error("forward: " + std::to_string(n) + " images do not match the batch's share");
+  if (n > max_batch_)
     throw UsageError("batch of " + std::to_string(n) + " images exceeds the network's " +
                      std::to_string(max_batch_));
+  share_ = share ? *share : BatchShare(n);
   if (phase == Phase::train && use_ != NetworkUse::training)
     throw Error("a network built for inference cannot run a training pass");
   batch_ = n;
@@ -166,7 +172,19 @@ LossResult Network::backward(const std::int32_t* labels) {
     throw Error("a network built for inference has no backward pass");
   const std::int64_t n = batch_;
   Activations out_grad{grad_ping_.data(), spec_.classes, n, 1, 1};
-  const LossResult result = softmax_cross_entropy(logits(), labels, out_grad);
+  // The loss in sample order within each chunk, then over the chunks' fixed tree.
+  const std::int64_t chunks = share_.local_chunks();
+  for (std::int64_t j = 0; j < chunks; ++j) {
+    const LossResult part = softmax_cross_entropy(logits(), labels, out_grad, share_.chunk_begin(j),
+                                                  share_.chunk_end(j), share_.global_images());
+    loss_sums_[static_cast<std::size_t>(2 * j)] = part.loss_sum;
+    loss_sums_[static_cast<std::size_t>(2 * j + 1)] = static_cast<double>(part.correct);
+  }
+  const std::span<double> sums(loss_sums_);
+  share_.sum(sums.first(static_cast<std::size_t>(2 * chunks)), sums.last(2));
+  LossResult result;
+  result.loss_sum = sums[sums.size() - 2];
+  result.correct = static_cast<std::int64_t>(sums.back());
   Tensor* current = &grad_ping_;
   Tensor* other = &grad_pong_;
   for (std::size_t s = steps_.size(); s-- > 0;) {

@@ -44,8 +44,11 @@ class Network {
   // scales 1, running statistics 0 and 1; dropout streams restart. Same seed, same bits.
   void initialize(std::uint64_t seed);
 
-  // Runs the network on n ≤ max_batch images stored image after image, each C×H×W.
-  void forward(const float* images, std::int64_t n, Phase phase);
+  // Runs the network on n ≤ max_batch images stored image after image, each C×H×W. With a
+  // share (training across processes), the n images are this process's share of a global batch
+  // (n = share->images(), possibly 0): batch statistics and, in backward, the gradients and the
+  // loss are those of the global batch, the same bits whatever the number of processes.
+  void forward(const float* images, std::int64_t n, Phase phase, const BatchShare* share = nullptr);
 
   // Logits of the latest forward, [classes][n].
   ConstActivations logits() const;
@@ -53,7 +56,8 @@ class Network {
   void copy_logits(float* rows) const;
 
   // After a train-phase forward: the loss against labels, then the gradients of the mean loss
-  // with respect to every parameter (each gradient is overwritten, never accumulated).
+  // with respect to every parameter (each gradient is overwritten, never accumulated). With a
+  // share, the loss and the gradients are the global batch's, on every process.
   LossResult backward(const std::int32_t* labels);
 
   // Loss and accuracy of the latest forward without gradients.
@@ -101,7 +105,9 @@ class Network {
   NetworkSpec spec_;
   std::int64_t max_batch_;
   NetworkUse use_;
-  std::int64_t batch_ = 0;  // of the latest forward
+  std::int64_t batch_ = 0;         // of the latest forward
+  BatchShare share_{1};            // of the latest forward; the layers point to it
+  std::vector<double> loss_sums_;  // [chunks][loss, hits], then the totals
   std::vector<Step> steps_;
   std::vector<Tensor> buffers_;   // buffers_[0] is the input
   Tensor grad_ping_, grad_pong_;  // gradients flow back through these two

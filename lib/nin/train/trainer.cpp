@@ -355,12 +355,15 @@ EpochProgress TrainingSession::train_epoch(std::int64_t epoch, const std::atomic
 
 StepResult TrainingSession::train_step(std::int64_t epoch, std::int64_t step_in_epoch,
                                        std::span<const std::int64_t> batch) {
-  const auto n = static_cast<std::int64_t>(batch.size());
-  maker_->make(batch, images_.data(), &options_.augmentation, options_.seed,
+  // This rank's share of the global batch; the network sums over the whole of it.
+  const BatchShare share(static_cast<std::int64_t>(batch.size()), comm_);
+  const auto mine = batch.subspan(static_cast<std::size_t>(share.first_image()),
+                                  static_cast<std::size_t>(share.images()));
+  maker_->make(mine, images_.data(), &options_.augmentation, options_.seed,
                static_cast<std::uint64_t>(epoch));
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    labels_[i] = data_.labels[static_cast<std::size_t>(batch[i])];
-  network_.forward(images_.data(), n, Phase::train);
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    labels_[i] = data_.labels[static_cast<std::size_t>(mine[i])];
+  network_.forward(images_.data(), share.images(), Phase::train, &share);
   StepResult result;
   result.loss = network_.backward(labels_.data());
   if (!std::isfinite(result.loss.loss_sum))
