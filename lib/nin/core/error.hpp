@@ -37,4 +37,11 @@ class FormatError : public Error {
   using Error::Error;
 };
 
+// Another process of a data-parallel job failed and reports the error itself; this one ends
+// without a message of its own (exit status 1), so that a failure is reported once.
+class PeerFailure : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace nin

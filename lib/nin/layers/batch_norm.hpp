@@ -33,10 +33,13 @@ class BatchNorm final : public Layer {
  private:
   Tensor running_mean_, running_var_;
   Tensor batch_mean_, batch_inv_std_;  // of the latest training forward
-  // Two sums per channel for each chunk, [chunks][2][channels], then their totals [2][channels].
+  // Two sums per channel for each chunk, and their totals.
   std::vector<double> sums_;
-  // Sums each channel's two per-chunk sums over the global batch: the totals, [2][channels].
-  std::span<const double> sum_over_batch(const BatchShare& share);
+  // chunk_sums(c, j, out) writes channel c's two sums over local chunk j to out[0..1];
+  // use_totals(c, first, second) then gets their totals over the global batch.
+  template <typename ChunkSums, typename UseTotals>
+  void over_batch(const BatchShare& share, const ChunkSums& chunk_sums,
+                  const UseTotals& use_totals);
   bool folded_ = false;
 };
 

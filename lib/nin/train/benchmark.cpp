@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "nin/core/random.hpp"
+#include "nin/dist/batch_share.hpp"
+#include "nin/dist/timed_communicator.hpp"
 #include "nin/spec/layer_cost.hpp"
 #include "nin/train/sgd.hpp"
 
@@ -27,6 +29,12 @@ double peak_rss_mb() {
 }  // namespace
 
 BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options) {
+  SingleProcessCommunicator single;
+  return run_benchmark(spec, options, single);
+}
+
+BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options,
+                              Communicator& comm) {
   const std::int64_t batch = options.batch, infer_batch = options.infer_batch;
   const std::int64_t iterations = options.iterations;
   std::vector<float> images(
@@ -39,31 +47,43 @@ BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& o
         static_cast<std::int32_t>(random_bits(7, 1, i) % static_cast<std::uint64_t>(spec.classes));
 
   BenchmarkResult result;
+  result.processes = comm.size();
   double train_seconds = 0, infer_seconds = 0;
   {
+    TimedCommunicator timed(comm);
+    const BatchShare share(batch, timed);
+    const float* mine = images.data() + share.first_image() * spec.input.elements();
     Network network(spec, batch);
     network.initialize(1);
     Sgd sgd(network, {0.9, 1e-4, false});
     const auto train_step = [&] {
-      network.forward(images.data(), batch, Phase::train);
-      network.backward(labels.data());
+      network.forward(mine, share.images(), Phase::train, &share);
+      network.backward(labels.data() + share.first_image());
       sgd.step(0.001);
     };
     for (int i = 0; i < 2; ++i) train_step();  // first touch of buffers and scratch
     network.attach_timer(&result.layers);
+    comm.any(false);  // start together
+    timed.reset();
     const auto start = Clock::now();
     for (std::int64_t i = 0; i < iterations; ++i) train_step();
     train_seconds = seconds_since(start);
+    result.train_communication_share = timed.seconds() / train_seconds;
     network.attach_timer(nullptr);
   }
   result.train_peak_rss_mb = peak_rss_mb();
   {
+    // Inference needs no communication: each rank runs its share of the batch, and the slowest
+    // rank's time counts.
+    const BatchShare share(infer_batch, comm);
+    const std::int64_t mine = std::max<std::int64_t>(share.images(), 1);
     Network network(spec, infer_batch, NetworkUse::inference);
     network.initialize(1);
-    for (int i = 0; i < 2; ++i) network.forward(images.data(), infer_batch, Phase::eval);
+    for (int i = 0; i < 2; ++i) network.forward(images.data(), mine, Phase::eval);
+    comm.any(false);
     const auto start = Clock::now();
-    for (std::int64_t i = 0; i < iterations; ++i)
-      network.forward(images.data(), infer_batch, Phase::eval);
+    for (std::int64_t i = 0; i < iterations; ++i) network.forward(images.data(), mine, Phase::eval);
+    comm.any(false);
     infer_seconds = seconds_since(start);
   }
   result.peak_rss_mb = peak_rss_mb();

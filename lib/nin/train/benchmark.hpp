@@ -1,11 +1,13 @@
 #pragma once
 // Timing of a network on synthetic data, as `caffe time` does: per-layer forward and backward
 // milliseconds of a training step, and training (forward, backward, SGD update) and inference
-// throughput. Training and inference each get a network sized for their own batch, one after the
-// other, so the peak memory is that of the larger job.
+// throughput, in one process or data-parallel over several. Training and inference each get a
+// network sized for their own batch, one after the other, so the peak memory is that of the larger
+// job.
 
 #include <cstdint>
 
+#include "nin/dist/communicator.hpp"
 #include "nin/net/network.hpp"
 
 namespace nin {
@@ -22,10 +24,18 @@ struct BenchmarkResult {
   // Convolution multiply-adds × 2 FLOPs; a training step counts three passes (forward, data
   // gradient, weight gradient).
   double train_gflops = 0, infer_gflops = 0;
+  // With several processes: the global batch's throughput, and the share of a training step
+  // spent in collective operations (exchanging sums, and waiting for the slowest rank).
+  int processes = 1;
+  double train_communication_share = 0;
   double train_peak_rss_mb = 0;  // peak resident memory after the training part
   double peak_rss_mb = 0;        // after both
 };
 
 BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options);
+// The same on every rank of `comm`, each with its share of every batch (as nin-train under
+// mpirun); every rank gets the result.
+BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options,
+                              Communicator& comm);
 
 }  // namespace nin

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
@@ -25,6 +26,24 @@ constexpr std::uint64_t kSplitStream = 0x73706c74ull;          // "splt"
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs `write` on the writer rank only, and lets every rank know whether it failed: the writer
+// rethrows its error, the others throw PeerFailure, so that no rank waits for one that has given
+// up (a full disk on rank 0 ends the whole job).
+template <typename Write>
+void write_on_writer(Communicator& comm, Write&& write) {
+  std::exception_ptr error;
+  if (comm.is_writer()) {
+    try {
+      write();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (comm.size() > 1 && comm.any(error != nullptr) && !error)
+    throw PeerFailure("rank " + std::to_string(comm.rank()) + ": the writer failed");
+  if (error) std::rethrow_exception(error);
 }
 
 // Fisher-Yates with counter-based draws: the same order for the same (seed, stream).
@@ -444,7 +463,7 @@ void TrainingSession::write_best_model(const EpochRecord& record) {
   best.provenance.epochs = record.epoch;
   best.provenance.metrics_json = metrics.dump();
   info_.provenance.metrics_json = best.provenance.metrics_json;
-  if (is_writer()) save_model(job_.output, network_, best);
+  write_on_writer(comm_, [&] { save_model(job_.output, network_, best); });
 }
 
 // Every rank keeps the state; the writer saves it.
@@ -462,10 +481,10 @@ void TrainingSession::write_checkpoint(std::int64_t epoch, std::int64_t step_in_
   const Tensor& v = sgd_.velocity();
   state_.velocity.assign(v.data(), v.data() + v.size());
   info_.provenance.epochs = epoch;
-  if (is_writer()) {
+  write_on_writer(comm_, [&] {
     save_model(job_.checkpoint, network_, info_, &state_);
     monitor_.on_checkpoint(job_.checkpoint);
-  }
+  });
   have_checkpoint_ = true;
 }
 
