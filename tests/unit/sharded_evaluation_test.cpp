@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(a_failure_on_one_rank_reaches_every_rank) {
   const auto data = dataset();
   const nin::Normalization wrong{{120.0f}, {60.0f}};
   std::vector<std::string> messages(4);
-  std::vector<bool> format_error(4, false);
+  std::vector<bool> format_error(4, false), peer_failure(4, false);
   nin::test::run_ranks(4, [&](nin::Communicator& comm) {
     const auto net = network();
     const auto r = static_cast<std::size_t>(comm.rank());
@@ -197,14 +197,15 @@ BOOST_AUTO_TEST_CASE(a_failure_on_one_rank_reaches_every_rank) {
     } catch (const nin::FormatError& e) {
       format_error[r] = true;
       messages[r] = e.what();
-    } catch (const nin::Error& e) {
+    } catch (const nin::PeerFailure& e) {
+      peer_failure[r] = true;
       messages[r] = e.what();
     }
   });
   BOOST_TEST(format_error[2]);
   BOOST_TEST(messages[2].find("normalisation has 1") != std::string::npos, messages[2]);
   for (const std::size_t r : {0u, 1u, 3u}) {
-    BOOST_TEST(!format_error[r]);
+    BOOST_TEST(peer_failure[r]);
     BOOST_TEST(messages[r] == "evaluation failed on rank 2: " + messages[2]);
   }
 }

@@ -138,7 +138,8 @@ class ResultFold {
 
 // After each rank has run its batches: whether any failed, agreed by all, so that no rank waits
 // in the exchange for one that will never come. The failing rank (the lowest, when several)
-// rethrows its own exception; the others learn its message and throw it as an Error.
+// rethrows its own exception; the others throw PeerFailure with its message, so that the writer
+// can report a failure that happened elsewhere.
 void agree_on_failure(Communicator& comm, const std::exception_ptr& failure) {
   const int failed = comm.first_rank_with(failure != nullptr);
   if (failed < 0) return;
@@ -154,7 +155,7 @@ void agree_on_failure(Communicator& comm, const std::exception_ptr& failure) {
   }
   comm.broadcast(message, failed);
   if (failure) std::rethrow_exception(failure);
-  throw Error("evaluation failed on rank " + std::to_string(failed) + ": " + message);
+  throw PeerFailure("evaluation failed on rank " + std::to_string(failed) + ": " + message);
 }
 
 }  // namespace

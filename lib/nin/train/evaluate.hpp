@@ -64,7 +64,7 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
 // for every sample in index order; ranks may differ in setting it (nin-eval prints on rank 0
 // only). Each rank holds the logits of all samples at once: samples × classes floats.
 // Errors: check_data_fits's on every rank alike; when a batch fails on some rank, that rank
-// rethrows its exception and the others throw nin::Error naming the rank and its message, so no
+// rethrows its exception and the others throw PeerFailure naming the rank and its message, so no
 // rank is left waiting in the exchange.
 EvaluationResult evaluate(Communicator& comm, Network& network, const Dataset& data,
                           std::span<const std::int64_t> indices, const Normalization& normalization,
