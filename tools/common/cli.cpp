@@ -1,13 +1,16 @@
 #include "common/cli.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <new>
+#include <streambuf>
 #include <vector>
 
 #include "common/file_options.hpp"
 #include "nin/core/error.hpp"
+#include "nin/dist/launch.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace nin::cli {
@@ -123,10 +126,28 @@ Failure describe_failure(std::string_view tool, const std::exception_ptr& error)
   }
 }
 
-int run(std::string_view tool, const std::function<int()>& body) {
-  // Beyond `ulimit -f`, a write then fails with EFBIG and is reported like any failed write (the
-  // partial file removed) instead of SIGXFSZ killing the process without a word.
+namespace {
+
+// Beyond `ulimit -f`, a write then fails with EFBIG and is reported like any failed write (the
+// partial file removed) instead of SIGXFSZ killing the process without a word.
+void ignore_file_size_signal() {
   std::signal(SIGXFSZ, SIG_IGN);
+}
+
+// A body's result once standard output is flushed: a failed write to it is a failure too.
+int checked_stdout(std::string_view tool, int code) {
+  std::cout.flush();
+  if (!std::cout) {
+    print_error(tool, "cannot write to standard output");
+    return kFailure;
+  }
+  return code;
+}
+
+}  // namespace
+
+int run(std::string_view tool, const std::function<int()>& body) {
+  ignore_file_size_signal();
   int code = kFailure;
   try {
     code = body();
@@ -135,12 +156,134 @@ int run(std::string_view tool, const std::function<int()>& body) {
     print_error(tool, failure.message);
     return failure.code;
   }
-  std::cout.flush();
-  if (!std::cout) {
-    print_error(tool, "cannot write to standard output");
-    return kFailure;
+  return checked_stdout(tool, code);
+}
+
+namespace {
+
+// What a rank offers when its statuses are exchanged and it has no error of its own to report.
+constexpr int kNothingToReport = -1;
+
+// How long ranks leaving the collective part after a failure wait for one another. Ranks that
+// agreed on a failure meet at once; a rank still missing after this long is waiting for the
+// failed one in a collective operation, and the job is aborted.
+constexpr std::chrono::milliseconds kLeavingPatience = std::chrono::seconds(5);
+
+// The set-up failed on another rank, which reports it; carries its exit status.
+struct SetupFailedElsewhere {
+  int code;
+};
+
+// The lowest rank with something to report, or -1.
+int first_reporter(const std::vector<int>& statuses) {
+  for (std::size_t r = 0; r < statuses.size(); ++r)
+    if (statuses[r] != kNothingToReport) return static_cast<int>(r);
+  return -1;
+}
+
+bool is_peer_failure(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const PeerFailure&) {
+    return true;
+  } catch (...) {
+    return false;
   }
-  return code;
+}
+
+// Discards whatever is written to it.
+class NullBuffer final : public std::streambuf {
+ protected:
+  int overflow(int c) override { return traits_type::not_eof(c); }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+};
+
+// While it lives, std::cout and std::cerr of a rank other than the writer go nowhere: the job's
+// output is the writer's alone. speak() gives stderr back for the one error line a rank reports.
+class Silence {
+ public:
+  explicit Silence(bool active) {
+    if (!active) return;
+    out_ = std::cout.rdbuf(&null_);
+    err_ = std::cerr.rdbuf(&null_);
+  }
+  ~Silence() { speak(); }
+  Silence(const Silence&) = delete;
+  Silence& operator=(const Silence&) = delete;
+  void speak() {
+    if (out_) std::cout.rdbuf(out_);
+    if (err_) std::cerr.rdbuf(err_);
+    out_ = err_ = nullptr;
+  }
+
+ private:
+  NullBuffer null_;
+  std::streambuf* out_ = nullptr;
+  std::streambuf* err_ = nullptr;
+};
+
+}  // namespace
+
+bool CollectiveRun::is_writer() const {
+  return comm_.is_writer();
+}
+
+void CollectiveRun::setup_done() {
+  // Every rank that got here succeeded; those that failed offer their status from run_collective.
+  const auto statuses = comm_.all_gather_within(kNothingToReport, std::chrono::milliseconds::max());
+  set_up_ = true;
+  const int reporter = first_reporter(*statuses);
+  if (reporter >= 0) throw SetupFailedElsewhere{(*statuses)[static_cast<std::size_t>(reporter)]};
+}
+
+void CollectiveRun::require_same(std::string_view what, const std::string& mine) {
+  std::string writers = mine;
+  comm_.broadcast(writers, 0);
+  const int first = comm_.first_rank_with(writers != mine);
+  if (first < 0) return;
+  if (first == comm_.rank())
+    throw Error("rank " + std::to_string(first) + ": " + std::string(what) +
+                " differ from rank 0's");
+  throw PeerFailure("rank " + std::to_string(first) + ": " + std::string(what) + " differ");
+}
+
+int run_collective(std::string_view tool, const std::function<int(CollectiveRun&)>& body) {
+  ignore_file_size_signal();
+  std::unique_ptr<JobCommunicator> comm;
+  try {
+    comm = communicator_from_environment();
+  } catch (...) {
+    const Failure failure = describe_failure(tool, std::current_exception());
+    print_error(tool, failure.message);
+    return failure.code;
+  }
+  CollectiveRun run(*comm);
+  Silence silence(!comm->is_writer());
+  int code = kFailure;
+  try {
+    code = body(run);
+    if (!run.set_up()) run.setup_done();
+  } catch (const SetupFailedElsewhere& elsewhere) {
+    return elsewhere.code;
+  } catch (...) {
+    const Failure failure = describe_failure(tool, std::current_exception());
+    const bool peer = is_peer_failure(std::current_exception());
+    // In the set-up every rank comes to the exchange, however long its own set-up takes; in the
+    // collective part only those that left it with an error do.
+    const auto patience = run.set_up() ? kLeavingPatience : std::chrono::milliseconds::max();
+    const auto statuses = comm->all_gather_within(peer ? kNothingToReport : failure.code, patience);
+    silence.speak();
+    if (!statuses) {
+      if (!peer) print_error(tool, failure.message);
+      comm->abort(peer ? kFailure : failure.code);
+      return peer ? kFailure : failure.code;
+    }
+    const int reporter = first_reporter(*statuses);
+    if (reporter < 0) return kFailure;
+    if (reporter == comm->rank()) print_error(tool, failure.message);
+    return (*statuses)[static_cast<std::size_t>(reporter)];
+  }
+  return checked_stdout(tool, code);
 }
 
 }  // namespace nin::cli

@@ -1,8 +1,13 @@
 // nin-train: trains a network on a data set and writes the best model as an HDF5 file, with
 // checkpoints to resume from.
 
+#include <atomic>
 #include <csignal>
 #include <iostream>
+#include <optional>
+#include <span>
+
+#include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
 #include "common/data_loading.hpp"
@@ -12,10 +17,12 @@
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/data/image_folder.hpp"
+#include "nin/dist/launch.hpp"
 #include "nin/io/atomic_file.hpp"
 #include "nin/io/model_file.hpp"
 #include "nin/io/output_lock.hpp"
 #include "nin/io/output_path.hpp"
+#include "nin/spec/network_spec.hpp"
 
 namespace {
 
@@ -24,12 +31,52 @@ extern "C" void request_stop(int signal) {
   stop_signal.store(signal);
 }
 
+// Under mpirun each rank has its own handlers; the ranks agree on a stop at every step.
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+// The signal that stopped a job, as the lowest rank that received one saw it: the ranks stop
+// together, though a signal may have reached only some of them.
+int agreed_signal(nin::Communicator& comm) {
+  int signal = stop_signal.load();
+  const int first = comm.first_rank_with(signal != 0);
+  if (first < 0) return SIGTERM;
+  comm.broadcast(std::as_writable_bytes(std::span(&signal, 1)), first);
+  return signal;
+}
+
+// The outputs are the writer's (rank 0) alone, on its file system: only it checks them, locks
+// them and removes what an interrupted run left, and only it writes them.
+struct OutputLocks {
+  std::optional<nin::OutputLock> model, checkpoint;
+};
+OutputLocks claim_outputs(const nin::train_tool::TrainCommand& command) {
+  const nin::TrainJob& job = command.job;
+  // Nothing is loaded or written before the outputs are known to be safe to replace and ours.
+  nin::check_distinct_files(command.outputs, command.inputs);
+  nin::check_output_path(job.output, "-o");
+  nin::check_output_path(job.checkpoint, "--checkpoint");
+  OutputLocks locks;
+  locks.model.emplace(job.output, "-o");
+  locks.checkpoint.emplace(job.checkpoint, "--checkpoint");
+  nin::remove_stale_temporaries(job.output);
+  nin::remove_stale_temporaries(job.checkpoint);
+  return locks;
+}
+
+// What every rank must share to train one model together: the options but for the paths, which
+// may differ between hosts, the network, and the size of the data.
+std::string shared_job(const nin::TrainJob& job) {
+  auto options = nlohmann::json::parse(job.options.to_json());
+  options.erase("data");
+  options.erase("weights");
+  return options.dump() + nin::to_json_text(job.spec) + std::to_string(job.train->size()) + " " +
+         std::to_string(job.test ? job.test->size() : 0) + (job.resume ? " resumed" : "");
 }
 
 }  // namespace
@@ -41,23 +88,18 @@ int main(int argc, char** argv) {
       "Trains NET (a preset name or spec file; nin-mnist-bn) on the data set at PATH (an IDX,\n"
       "CIFAR-10 or CIFAR-100 directory, or an HDF5 file; Fashion-MNIST) and writes the best model\n"
       "by evaluation accuracy to MODEL.h5 and the latest state to the checkpoint.\n"
-      "SIGINT/SIGTERM write a checkpoint and exit 130/143."};
+      "SIGINT/SIGTERM write a checkpoint and exit 130/143. Under mpirun -np N, N processes train\n"
+      "one model, bit-identical to a single process; rank 0 writes the files."};
   // Before anything slow: a signal during set-up then stops training after its first step.
   install_signal_handlers();
-  return nin::cli::run(info.name, [&]() -> int {
+  return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
     auto command = nin::train_tool::parse_train_command(argc, argv, info);
     if (!command) return nin::cli::kSuccess;
     nin::TrainJob& job = command->job;
     const nin::TrainOptions& o = job.options;
-    nin::ThreadLimit thread_limit(command->threads);
-    // Nothing is loaded or written before the outputs are known to be safe to replace and ours.
-    nin::check_distinct_files(command->outputs, command->inputs);
-    nin::check_output_path(job.output, "-o");
-    nin::check_output_path(job.checkpoint, "--checkpoint");
-    const nin::OutputLock model_lock(job.output, "-o");
-    const nin::OutputLock checkpoint_lock(job.checkpoint, "--checkpoint");
-    nin::remove_stale_temporaries(job.output);
-    nin::remove_stale_temporaries(job.checkpoint);
+    nin::ThreadLimit thread_limit(
+        nin::threads_per_rank(command->threads, run.comm().ranks_on_host()));
+    const OutputLocks locks = run.is_writer() ? claim_outputs(*command) : OutputLocks{};
 
     // An image folder must have a split to evaluate on; found out before anything is decoded.
     // A flat folder would be evaluated on its own training images.
@@ -109,16 +151,24 @@ int main(int argc, char** argv) {
         job.spec.class_names = names;
     }
 
-    nin::train_tool::ProgressMonitor monitor(o.epochs, command->quiet, command->log, o.log_every);
-    const nin::TrainResult result = nin::train(job, monitor, stop_signal);
+    // The writer reports; the other ranks' monitor is silent and opens no log.
+    std::optional<nin::train_tool::ProgressMonitor> progress;
+    if (run.is_writer()) progress.emplace(o.epochs, command->quiet, command->log, o.log_every);
+    nin::TrainingMonitor silent;
+    run.setup_done();
+    run.require_same("the training options, network or data", shared_job(job));
+
+    const nin::TrainResult result =
+        nin::train(job, progress ? *progress : silent, stop_signal, run.comm());
     if (result.interrupted) {
-      const int signal = stop_signal.load();
-      std::cerr << info.name << ": interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
-                << "; checkpoint written to '" << job.checkpoint.string()
-                << "' (resume with --resume)\n";
+      const int signal = agreed_signal(run.comm());
+      if (run.is_writer())
+        std::cerr << info.name << ": interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+                  << "; checkpoint written to '" << job.checkpoint.string()
+                  << "' (resume with --resume)\n";
       return 128 + signal;
     }
-    if (!command->quiet)
+    if (!command->quiet && run.is_writer())
       std::cerr << info.name << ": best " << (o.validation ? "validation" : "test") << " accuracy "
                 << result.best_accuracy * 100 << "%, model written to '" << job.output.string()
                 << "'\n";
