@@ -1,7 +1,8 @@
 // Evaluation shared among ranks (N threads standing in for N processes): every rank returns the
 // single-process result bit for bit and sees the same predictions in the same order, for 1 to 7
 // ranks over a data set of 5 batches (the last one short, and 6 or 7 ranks leave some empty);
-// a failure on one rank reaches them all instead of leaving them waiting.
+// a failure on one rank, or a rank given other samples, reaches them all instead of leaving them
+// waiting.
 
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
@@ -207,6 +208,38 @@ BOOST_AUTO_TEST_CASE(a_failure_on_one_rank_reaches_every_rank) {
   for (const std::size_t r : {0u, 1u, 3u}) {
     BOOST_TEST(peer_failure[r]);
     BOOST_TEST(messages[r] == "evaluation failed on rank 2: " + messages[2]);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ranks_with_other_samples_are_refused) {
+  // Rank 1 was given fewer samples (another copy of the data set, say): its logits would not fit
+  // the others' exchange, so it fails and the others learn why.
+  const auto data = dataset();
+  const std::vector<std::int64_t> fewer = {0, 1, 2};
+  std::vector<std::string> messages(3);
+  std::vector<bool> peer_failure(3, false);
+  nin::test::run_ranks(3, [&](nin::Communicator& comm) {
+    const auto net = network();
+    const auto r = static_cast<std::size_t>(comm.rank());
+    try {
+      nin::evaluate(
+          comm, *net, data,
+          comm.rank() == 1 ? std::span<const std::int64_t>(fewer) : std::span<const std::int64_t>(),
+          kNormalization, kTopK);
+      messages[r] = "no error";
+    } catch (const nin::PeerFailure& e) {
+      peer_failure[r] = true;
+      messages[r] = e.what();
+    } catch (const nin::Error& e) {
+      messages[r] = e.what();
+    }
+  });
+  BOOST_TEST(!peer_failure[1]);
+  BOOST_TEST(messages[1].find("rank 1: 3 samples in batches of 8, 7 classes; rank 0 has 37,") == 0,
+             messages[1]);
+  for (const std::size_t r : {0u, 2u}) {
+    BOOST_TEST(peer_failure[r]);
+    BOOST_TEST(messages[r] == "evaluation failed on rank 1: " + messages[1]);
   }
 }
 

@@ -10,10 +10,10 @@
 #include "common/preprocessing_options.hpp"
 #include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
-#include "nin-eval/ranks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/dist/launch.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace po = boost::program_options;
@@ -31,10 +31,7 @@ int main(int argc, char** argv) {
       "rank 0 prints exactly what one process prints; every process reads the data set and the\n"
       "models. --images runs in rank 0 alone (the others have nothing to do): it reads standard\n"
       "input, which mpirun gives to rank 0."};
-  return nin::cli::run(info.name, [&]() -> int {
-    // Before anything is parsed or printed: each rank meets the same usage errors, and one says so.
-    const auto comm = nin::eval_tool::communicator_for_this_run();
-    nin::eval_tool::silence_unless_writer(*comm);
+  return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
     std::vector<std::string> models, images;
     std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file;
     std::int64_t top_k = 5, batch = 256, limit = 0;
@@ -78,7 +75,7 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--batch", batch, 1, 65536);
     nin::cli::require_range("--limit", limit, 0, nin::cli::kMaxCountOption);
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
-    nin::ThreadLimit thread_limit(threads);
+    nin::ThreadLimit thread_limit(nin::threads_per_rank(threads, run.comm().ranks_on_host()));
     const auto preprocessing = preprocessing_options.parse();
     if (!images.empty()) {
       if (models.size() != 1)
@@ -90,8 +87,8 @@ int main(int argc, char** argv) {
           throw nin::UsageError(std::string("--") + option +
                                 " applies to data sets, not to --images");
       // One process reads the files (or standard input) and prints as it goes; the others have
-      // nothing to share and end.
-      if (!comm->is_writer()) return nin::cli::kSuccess;
+      // nothing to share and wait for it at the end of the set-up (run_collective).
+      if (!run.is_writer()) return nin::cli::kSuccess;
       nin::ModelContents contents = nin::cli::read_model_any(models.front());
       nin::cli::print_notes(info.name, models.front(), contents.notes);
       nin::cli::apply_preprocessing(preprocessing, models.front(), contents.spec.input.channels,
@@ -128,6 +125,9 @@ int main(int argc, char** argv) {
     o.batch = batch;
     o.confusion = confusion;
     o.predictions = predictions;
-    return nin::eval_tool::evaluate_on_data(info.name, *comm, models, o, std::cout);
+    // The data set and the models are read in the collective part, each step agreed on by every
+    // rank (data_evaluation.hpp): a model that one rank cannot read is an error row, not the end.
+    run.setup_done();
+    return nin::eval_tool::evaluate_on_data(info.name, run.comm(), models, o, std::cout);
   });
 }

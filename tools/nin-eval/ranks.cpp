@@ -1,23 +1,13 @@
 #include "nin-eval/ranks.hpp"
 
 #include <exception>
-#include <iostream>
 #include <new>
-#include <streambuf>
 #include <string>
 
 #include "nin/core/error.hpp"
 
 namespace nin::eval_tool {
 namespace {
-
-// Accepts every character and keeps none; a stream on it never fails, so a silent rank's exit
-// status is not that of a failed write.
-class NullBuffer final : public std::streambuf {
- protected:
-  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
-  std::streamsize xsputn(const char* /*text*/, std::streamsize count) override { return count; }
-};
 
 // The kind of a failure, sent ahead of its message so that every rank takes the same branch.
 constexpr char kUsage = 'u', kFailure = 'f', kMemory = 'm';
@@ -37,18 +27,6 @@ std::string describe(const std::exception_ptr& error) {
 }
 
 }  // namespace
-
-std::unique_ptr<Communicator> communicator_for_this_run() {
-  return std::make_unique<SingleProcessCommunicator>();
-}
-
-void silence_unless_writer(const Communicator& comm) {
-  if (comm.is_writer()) return;
-  static NullBuffer nowhere;
-  std::cout.rdbuf(&nowhere);
-  std::cerr.rdbuf(&nowhere);
-  std::clog.rdbuf(&nowhere);
-}
 
 void on_every_rank(Communicator& comm, const std::function<void()>& step) {
   std::exception_ptr failure;

@@ -1,6 +1,7 @@
 #include "nin/train/evaluate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 #include <numeric>
@@ -246,8 +247,17 @@ EvaluationResult evaluate(Communicator& comm, Network& network, const Dataset& d
   const Range mine = share(comm.rank());
   std::vector<float> local(sizes[static_cast<std::size_t>(comm.rank())] / sizeof(float));
   // Everything that may throw before the exchange, on one rank and not the others, is agreed on.
+  // The exchange fits together only when every rank cuts the same batches of the same rows.
+  std::array<std::int64_t, 3> shape{plan.samples, plan.batch, classes}, writers = shape;
+  comm.broadcast(std::as_writable_bytes(std::span(writers)), 0);
   std::exception_ptr failure;
   try {
+    if (writers != shape)
+      throw Error("rank " + std::to_string(comm.rank()) + ": " + std::to_string(plan.samples) +
+                  " samples in batches of " + std::to_string(plan.batch) + ", " +
+                  std::to_string(classes) + " classes; rank 0 has " + std::to_string(writers[0]) +
+                  ", " + std::to_string(writers[1]) + ", " + std::to_string(writers[2]) +
+                  ": every rank must evaluate the same samples with the same network");
     check_data_fits(data, network.spec());
     BatchRunner runner(network, data, normalization, indices);
     const std::int64_t first_row = plan.first_sample(mine.begin);

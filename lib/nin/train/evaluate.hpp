@@ -63,7 +63,8 @@ EvaluationResult evaluate(Network& network, const Dataset& data,
 // (more ranks than batches) just receives. `on_prediction` is called, on each rank that sets it,
 // for every sample in index order; ranks may differ in setting it (nin-eval prints on rank 0
 // only). Each rank holds the logits of all samples at once: samples × classes floats.
-// Errors: check_data_fits's on every rank alike; when a batch fails on some rank, that rank
+// Errors: check_data_fits's on every rank alike; Error on a rank whose number of samples, batch
+// size or classes differs from rank 0's; when a batch fails on some rank, that rank
 // rethrows its exception and the others throw PeerFailure naming the rank and its message, so no
 // rank is left waiting in the exchange.
 EvaluationResult evaluate(Communicator& comm, Network& network, const Dataset& data,
