@@ -2,37 +2,21 @@
 // confusion matrices, or one line of predictions per sample; or predicts image files one by one.
 
 #include <iostream>
-#include <map>
-#include <tuple>
 
 #include "common/cli.hpp"
-#include "common/data_loading.hpp"
 #include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/preprocessing_options.hpp"
+#include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
-#include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/dist/launch.hpp"
 #include "nin/spec/network_spec.hpp"
 
 namespace po = boost::program_options;
-
-namespace {
-
-// The message of the exception being handled, named by the model's path, printed on stderr.
-std::string report_model_failure(std::string_view tool, const std::string& path) {
-  nin::cli::Failure failure = nin::cli::describe_failure(tool, std::current_exception());
-  const std::string named = "'" + path + "'";
-  if (failure.message.compare(0, named.size(), named) != 0)
-    failure.message = named + ": " + failure.message;
-  nin::cli::print_error(tool, failure.message);
-  return failure.message;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
@@ -42,8 +26,12 @@ int main(int argc, char** argv) {
       "model; --confusion adds per-class precision/recall/F1 and the confusion matrix;\n"
       "--predictions prints one line per sample (with every logit in --format json).\n"
       "--images predicts image files (PNG, JPEG), or with '-' the paths read from standard input,\n"
-      "one line per file in input order."};
-  return nin::cli::run(info.name, [&]() -> int {
+      "one line per file in input order.\n"
+      "Under mpirun (-np N) the samples of the data set are shared among the N processes and\n"
+      "rank 0 prints exactly what one process prints; every process reads the data set and the\n"
+      "models. --images runs in rank 0 alone (the others have nothing to do): it reads standard\n"
+      "input, which mpirun gives to rank 0."};
+  return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
     std::vector<std::string> models, images;
     std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file;
     std::int64_t top_k = 5, batch = 256, limit = 0;
@@ -87,15 +75,8 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--batch", batch, 1, 65536);
     nin::cli::require_range("--limit", limit, 0, nin::cli::kMaxCountOption);
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
-    nin::ThreadLimit thread_limit(threads);
+    nin::ThreadLimit thread_limit(nin::threads_per_rank(threads, run.comm().ranks_on_host()));
     const auto preprocessing = preprocessing_options.parse();
-    const auto class_names_for = [&](const nin::NetworkSpec& spec,
-                                     const std::vector<std::string>& fallback) {
-      if (!class_names_file.empty())
-        return nin::cli::read_class_names(class_names_file, spec.classes);
-      return spec.class_names.empty() ? fallback : spec.class_names;
-    };
-
     if (!images.empty()) {
       if (models.size() != 1)
         throw nin::UsageError("--images predicts with one model; " + std::to_string(models.size()) +
@@ -105,6 +86,9 @@ int main(int argc, char** argv) {
         if (!values[option].defaulted())
           throw nin::UsageError(std::string("--") + option +
                                 " applies to data sets, not to --images");
+      // One process reads the files (or standard input) and prints as it goes; the others have
+      // nothing to share and wait for it at the end of the set-up (run_collective).
+      if (!run.is_writer()) return nin::cli::kSuccess;
       nin::ModelContents contents = nin::cli::read_model_any(models.front());
       nin::cli::print_notes(info.name, models.front(), contents.notes);
       nin::cli::apply_preprocessing(preprocessing, models.front(), contents.spec.input.channels,
@@ -119,7 +103,7 @@ int main(int argc, char** argv) {
       o.format = out_format;
       o.top_k = std::min<std::int64_t>(top_k, contents.spec.classes);
       o.center_crop = center_crop;
-      o.class_names = class_names_for(contents.spec, {});
+      o.class_names = nin::eval_tool::class_names_for(contents.spec, class_names_file, {});
       const std::int64_t failed = nin::eval_tool::predict_images(
           info.name, *network, contents.info.normalization, images, o, std::cout);
       if (failed > 0)
@@ -128,109 +112,22 @@ int main(int argc, char** argv) {
       return failed > 0 ? nin::cli::kFailure : nin::cli::kSuccess;
     }
 
-    nin::DataOptions data_options{
-        split == "test" ? nin::Split::test : nin::Split::train,
-        labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
-    data_options.center_crop = center_crop;
-    data_options.skip_bad_images = skip_bad;
-    // An image folder is decoded to a model's input shape and labelled in the order of its
-    // classes, so it is read once per shape and class list the models have (usually one); other
-    // data sets are read once, before any model.
-    using ImageSetKey =
-        std::tuple<std::int64_t, std::int64_t, std::int64_t, std::vector<std::string>>;
-    std::map<ImageSetKey, nin::Dataset> image_sets;
-    std::optional<nin::Dataset> fixed;
-    if (!nin::is_image_dataset(data)) fixed = nin::cli::load_data(info.name, data, data_options);
-    const auto dataset_for = [&](const nin::NetworkSpec& spec) -> const nin::Dataset& {
-      if (fixed) return *fixed;
-      const nin::Shape& shape = spec.input;
-      const auto names = class_names_for(spec, {});
-      const ImageSetKey key{shape.channels, shape.height, shape.width, names};
-      auto found = image_sets.find(key);
-      if (found == image_sets.end())
-        found = image_sets
-                    .emplace(key, nin::cli::load_data_for(info.name, data, data_options, shape,
-                                                          names, true))
-                    .first;
-      return found->second;
-    };
-
-    std::vector<nin::eval_tool::ModelResult> results;
-    std::optional<nin::eval_tool::PredictionWriter> writer;
-    if (predictions) writer.emplace(std::cout, out_format);
-    // A model that cannot be read or evaluated gets an error row and a line on stderr; the others
-    // are evaluated exactly as they would be alone, and the exit status says that one failed.
-    int status = nin::cli::kSuccess;
-    // Models of one architecture (checkpoints of a run, say) share one network: only the values
-    // are copied in, and the buffers are allocated once.
-    std::unique_ptr<nin::Network> network;
-    std::string network_spec;
-    for (const auto& path : models) {
-      nin::eval_tool::ModelResult model;
-      model.path = path;
-      std::optional<nin::ModelContents> contents;
-      try {
-        contents = nin::cli::read_model_any(path);
-        nin::cli::print_notes(info.name, path, contents->notes);
-        nin::cli::apply_preprocessing(preprocessing, path, contents->spec.input.channels,
-                                      contents->info.normalization);
-      } catch (const std::bad_alloc&) {
-        throw;  // the machine, not the model: nothing later would fare better
-      } catch (...) {
-        model.error = report_model_failure(info.name, path);
-        status = nin::cli::kFailure;
-        results.push_back(std::move(model));
-        continue;
-      }
-      // A data set that cannot be read fails the run, not one model; one that cannot be made
-      // for this model (an image folder for 2 input channels) fails the model.
-      const nin::Dataset* dataset_pointer = nullptr;
-      try {
-        dataset_pointer = &dataset_for(contents->spec);
-      } catch (const nin::UsageError&) {
-        model.error = report_model_failure(info.name, path);
-        status = nin::cli::kFailure;
-        results.push_back(std::move(model));
-        continue;
-      }
-      const nin::Dataset& dataset = *dataset_pointer;
-      try {
-        const std::int64_t max_batch =
-            std::min<std::int64_t>(batch, std::max<std::int64_t>(1, dataset.size()));
-        const std::string spec_text = nin::to_json_text(contents->spec);
-        if (!network || spec_text != network_spec || network->max_batch() != max_batch) {
-          network.reset();
-          network = contents->build_network(max_batch, nin::NetworkUse::inference);
-          network_spec = spec_text;
-        } else {
-          contents->copy_into(*network);
-        }
-        const nin::NetworkSpec& spec = contents->spec;
-        model.network = spec.name.empty() ? "-" : spec.name;
-        model.class_names = class_names_for(spec, dataset.class_names);
-        std::function<void(const nin::Prediction&)> sink;
-        if (writer)
-          sink = [&](const nin::Prediction& p) { writer->write(path, p, model.class_names); };
-        model.result =
-            nin::evaluate(*network, dataset, {}, contents->info.normalization, top_k, sink);
-      } catch (const std::bad_alloc&) {
-        throw;
-      } catch (...) {
-        model.error = report_model_failure(info.name, path);
-        status = nin::cli::kFailure;
-      }
-      results.push_back(std::move(model));
-    }
-    if (predictions) {
-      for (const auto& m : results)
-        if (m.error.empty())
-          std::cerr << info.name << ": " << m.path << ": top-1 " << 100 * m.result.accuracy()
-                    << "%, top-" << m.result.top_k << " " << 100 * m.result.topk_accuracy()
-                    << "%, loss " << m.result.mean_loss() << " on " << m.result.samples
-                    << " images\n";
-      return status;
-    }
-    nin::eval_tool::write_summary(std::cout, results, out_format, confusion);
-    return status;
+    nin::eval_tool::DataEvaluationOptions o;
+    o.data = data;
+    o.data_options = {split == "test" ? nin::Split::test : nin::Split::train,
+                      labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
+    o.data_options.center_crop = center_crop;
+    o.data_options.skip_bad_images = skip_bad;
+    o.preprocessing = preprocessing;
+    o.class_names_file = class_names_file;
+    o.format = out_format;
+    o.top_k = top_k;
+    o.batch = batch;
+    o.confusion = confusion;
+    o.predictions = predictions;
+    // The data set and the models are read in the collective part, each step agreed on by every
+    // rank (data_evaluation.hpp): a model that one rank cannot read is an error row, not the end.
+    run.setup_done();
+    return nin::eval_tool::evaluate_on_data(info.name, run.comm(), models, o, std::cout);
   });
 }
