@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,27 @@ class ThreadCommunicator final : public Communicator {
         at += sizes[r];
       }
     });
+  }
+  // Each rank reads its part straight from every sender's buffer.
+  void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                  std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) override {
+    struct Outgoing {
+      const std::byte* data;
+      std::span<const std::size_t> sizes;
+    } mine{send.data(), send_sizes};
+    bool agree = true;
+    ranks_.exchange(rank_, &mine, [&](const std::vector<const void*>& slots) {
+      std::size_t to = 0;
+      for (std::size_t r = 0; r < slots.size(); ++r) {
+        const auto& from = *static_cast<const Outgoing*>(slots[r]);
+        std::size_t at = 0;
+        for (int s = 0; s < rank_; ++s) at += from.sizes[static_cast<std::size_t>(s)];
+        agree = agree && from.sizes[static_cast<std::size_t>(rank_)] == recv_sizes[r];
+        if (agree && recv_sizes[r]) std::memcpy(recv.data() + to, from.data + at, recv_sizes[r]);
+        to += recv_sizes[r];
+      }
+    });
+    if (!agree) throw std::logic_error("all_to_all: send and receive sizes disagree");
   }
   void broadcast(std::span<std::byte> bytes, int root) override {
     ranks_.exchange(rank_, bytes.data(), [&](const std::vector<const void*>& slots) {

@@ -69,6 +69,8 @@ BOOST_AUTO_TEST_CASE(chunks_cover_the_batch_and_ranks_hold_whole_chunks_in_order
             int size() const override { return n; }
             void all_gather(std::span<const std::byte>, std::span<std::byte>,
                             std::span<const std::size_t>) override {}
+            void all_to_all(std::span<const std::byte>, std::span<const std::size_t>,
+                            std::span<std::byte>, std::span<const std::size_t>) override {}
             void broadcast(std::span<std::byte>, int) override {}
             void broadcast(std::string&, int) override {}
             int first_rank_with(bool) override { return -1; }
@@ -104,6 +106,21 @@ BOOST_AUTO_TEST_CASE(float_sums_are_the_fixed_tree_for_any_number_of_ranks) {
         const auto total = sum_on_ranks(ranks, batch, values, length);
         BOOST_TEST(std::memcmp(total.data(), expected.data(), length * sizeof(float)) == 0);
       }
+    }
+  }
+}
+
+// Vectors whose subtrees take more than 64 KiB are finished segment by segment, each by one rank
+// (an all-to-all exchange), then gathered: the same tree, the same bits.
+BOOST_AUTO_TEST_CASE(large_vectors_are_summed_by_segments_to_the_same_bits) {
+  const std::size_t length = 40000;
+  const auto values = random_chunks<float>(16, length, 77);
+  std::vector<float> expected(length);
+  for (std::size_t e = 0; e < length; ++e) expected[e] = tree_sum(values, e, 0, 16);
+  for (int ranks = 1; ranks <= 5; ++ranks) {
+    BOOST_TEST_CONTEXT("ranks " << ranks) {
+      const auto total = sum_on_ranks(ranks, 128, values, length);
+      BOOST_TEST(std::memcmp(total.data(), expected.data(), length * sizeof(float)) == 0);
     }
   }
 }

@@ -105,28 +105,78 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
     return;
   }
   // Every rank's subtrees, in rank order, which is chunk order.
+  const auto ranks = static_cast<std::size_t>(comm.size());
   std::vector<Node> subtrees;
-  std::vector<std::size_t> sizes;
+  std::vector<std::size_t> pieces;  // per rank
   for (int r = 0; r < comm.size(); ++r) {
     const Range range = split_range(share.chunks(), comm.size(), r);
     const std::size_t before = subtrees.size();
     collect_subtrees(root, range.begin, range.end, subtrees);
-    sizes.push_back((subtrees.size() - before) * static_cast<std::size_t>(length) * sizeof(T));
+    pieces.push_back(subtrees.size() - before);
   }
-  std::vector<T> send(mine.size() * static_cast<std::size_t>(length));
-  for (std::size_t i = 0; i < mine.size(); ++i)
-    std::copy(slot(mine[i].lo), slot(mine[i].lo) + length,
-              send.begin() + static_cast<std::ptrdiff_t>(i) * length);
-  std::vector<T> gathered(subtrees.size() * static_cast<std::size_t>(length));
-  comm.all_gather(std::as_bytes(std::span<const T>(send)),
-                  std::as_writable_bytes(std::span<T>(gathered)), sizes);
   if (share.chunks() == 0) {
     std::fill(total.begin(), total.end(), T{0});
     return;
   }
-  for_blocks([&](std::int64_t e0, std::int64_t e1) {
-    sum_top(root, subtrees, gathered.data(), length, e0, e1, total.data() + e0);
-  });
+  const auto top = [&](const T* gathered, std::int64_t width, T* out) {
+    const std::int64_t blocks_here = (width + kBlock - 1) / kBlock;
+    const auto body = [&](std::int64_t b) {
+      const std::int64_t e0 = b * kBlock, e1 = std::min(width, e0 + kBlock);
+      sum_top(root, subtrees, gathered, width, e0, e1, out + e0);
+    };
+    if (blocks_here < 4) {
+      for (std::int64_t b = 0; b < blocks_here; ++b) body(b);
+    } else {
+      parallel_for(blocks_here, body);
+    }
+  };
+  const auto bytes = [](std::size_t values) { return values * sizeof(T); };
+
+  // Small vectors (batch-norm statistics, the loss): every rank gathers every subtree and
+  // finishes the whole tree, in one exchange.
+  constexpr std::size_t kSmallBytes = std::size_t{64} << 10;
+  if (bytes(subtrees.size() * static_cast<std::size_t>(length)) <= kSmallBytes) {
+    std::vector<std::size_t> sizes(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      sizes[r] = bytes(pieces[r] * static_cast<std::size_t>(length));
+    std::vector<T> send(mine.size() * static_cast<std::size_t>(length));
+    for (std::size_t i = 0; i < mine.size(); ++i)
+      std::copy(slot(mine[i].lo), slot(mine[i].lo) + length,
+                send.begin() + static_cast<std::ptrdiff_t>(i) * length);
+    std::vector<T> gathered(subtrees.size() * static_cast<std::size_t>(length));
+    comm.all_gather(std::as_bytes(std::span<const T>(send)),
+                    std::as_writable_bytes(std::span<T>(gathered)), sizes);
+    top(gathered.data(), length, total.data());
+    return;
+  }
+  // Large vectors (gradients): rank s finishes the tree for segment s of the values only, from
+  // every rank's subtrees cut to that segment (an all-to-all exchange), and the finished
+  // segments are then gathered by all: about 2·(N−1)/N of the vector in and out per rank when
+  // each rank holds one subtree, as a ring allreduce moves.
+  const auto segment = [&](std::size_t s) {
+    return split_range(length, comm.size(), static_cast<std::int64_t>(s));
+  };
+  const auto me = static_cast<std::size_t>(comm.rank());
+  const Range own = segment(me);
+  const auto own_width = static_cast<std::size_t>(own.end - own.begin);
+  std::vector<std::size_t> send_sizes(ranks), recv_sizes(ranks), segment_sizes(ranks);
+  std::vector<T> send;
+  send.reserve(mine.size() * static_cast<std::size_t>(length));
+  for (std::size_t s = 0; s < ranks; ++s) {
+    const Range range = segment(s);
+    for (const Node& node : mine)
+      send.insert(send.end(), slot(node.lo) + range.begin, slot(node.lo) + range.end);
+    segment_sizes[s] = bytes(static_cast<std::size_t>(range.end - range.begin));
+    send_sizes[s] = mine.size() * segment_sizes[s];
+    recv_sizes[s] = pieces[s] * bytes(own_width);
+  }
+  std::vector<T> received(subtrees.size() * own_width);
+  comm.all_to_all(std::as_bytes(std::span<const T>(send)), send_sizes,
+                  std::as_writable_bytes(std::span<T>(received)), recv_sizes);
+  std::vector<T> finished(own_width);
+  top(received.data(), static_cast<std::int64_t>(own_width), finished.data());
+  comm.all_gather(std::as_bytes(std::span<const T>(finished)), std::as_writable_bytes(total),
+                  segment_sizes);
 }
 
 }  // namespace

@@ -31,10 +31,9 @@ class Communicator {
 
   // Sends send_sizes[r] bytes to each rank r (consecutive in `send`, in rank order) and receives
   // recv_sizes[r] bytes from each rank r into `recv`, in rank order; every rank's send_sizes[s]
-  // equals rank s's recv_sizes[r]. The default is built on all_gather (everyone receives
-  // everything); an implementation with a direct exchange overrides it.
+  // equals rank s's recv_sizes[r].
   virtual void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
-                          std::span<std::byte> recv, std::span<const std::size_t> recv_sizes);
+                          std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) = 0;
 
   // Copies `root`'s bytes into every rank's span (of the same size on every rank).
   virtual void broadcast(std::span<std::byte> bytes, int root) = 0;
@@ -61,6 +60,8 @@ class SingleProcessCommunicator final : public Communicator {
   int size() const override { return 1; }
   void all_gather(std::span<const std::byte> mine, std::span<std::byte> all,
                   std::span<const std::size_t> sizes) override;
+  void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                  std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) override;
   void broadcast(std::span<std::byte> bytes, int root) override;
   void broadcast(std::string& text, int root) override;
   int first_rank_with(bool flag) override { return flag ? 0 : -1; }

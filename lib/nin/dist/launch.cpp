@@ -28,6 +28,10 @@ class SingleProcessJob final : public JobCommunicator {
                   std::span<const std::size_t> sizes) override {
     single_.all_gather(mine, all, sizes);
   }
+  void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                  std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) override {
+    single_.all_to_all(send, send_sizes, recv, recv_sizes);
+  }
   void broadcast(std::span<std::byte> bytes, int root) override { single_.broadcast(bytes, root); }
   void broadcast(std::string& text, int root) override { single_.broadcast(text, root); }
   int first_rank_with(bool flag) override { return single_.first_rank_with(flag); }

@@ -96,6 +96,34 @@ void MpiCommunicator::all_gather(std::span<const std::byte> mine, std::span<std:
         "MPI_Allgatherv");
 }
 
+void MpiCommunicator::all_to_all(std::span<const std::byte> send,
+                                 std::span<const std::size_t> send_sizes, std::span<std::byte> recv,
+                                 std::span<const std::size_t> recv_sizes) {
+  const auto ranks = static_cast<std::size_t>(size_);
+  if (send_sizes.size() != ranks || recv_sizes.size() != ranks)
+    throw Error("all_to_all: sizes for " + std::to_string(send_sizes.size()) + " and " +
+                std::to_string(recv_sizes.size()) + " ranks among " + std::to_string(size_));
+  const auto place = [&](std::span<const std::size_t> sizes, std::vector<int>& counts,
+                         std::vector<int>& offsets, std::size_t available) {
+    counts.resize(ranks);
+    offsets.resize(ranks);
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < ranks; ++r) {
+      offsets[r] = mpi_count(total, "MPI_Alltoallv");
+      counts[r] = mpi_count(sizes[r], "MPI_Alltoallv");
+      total += sizes[r];
+    }
+    if (total != available)
+      throw Error("all_to_all: " + std::to_string(available) + " bytes for " +
+                  std::to_string(total));
+  };
+  place(send_sizes, send_counts_, send_offsets_, send.size());
+  place(recv_sizes, counts_, offsets_, recv.size());
+  check(MPI_Alltoallv(send.data(), send_counts_.data(), send_offsets_.data(), MPI_BYTE, recv.data(),
+                      counts_.data(), offsets_.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+}
+
 void MpiCommunicator::broadcast(std::span<std::byte> bytes, int root) {
   if (root < 0 || root >= size_)
     throw Error("broadcast: root " + std::to_string(root) + " is not a rank of " +

@@ -32,6 +32,9 @@ class MpiCommunicator final : public JobCommunicator {
   // MPI counts bytes in int: a gather of more than INT_MAX bytes in all is refused (nin::Error).
   void all_gather(std::span<const std::byte> mine, std::span<std::byte> all,
                   std::span<const std::size_t> sizes) override;
+  // MPI_Alltoallv, with the same limit.
+  void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                  std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) override;
   void broadcast(std::span<std::byte> bytes, int root) override;
   void broadcast(std::string& text, int root) override;
   int first_rank_with(bool flag) override;
@@ -47,7 +50,7 @@ class MpiCommunicator final : public JobCommunicator {
   int ranks_on_host_ = 1;
   // all_gather's counts and offsets in MPI's int, kept between calls so that a step allocates
   // nothing.
-  std::vector<int> counts_, offsets_;
+  std::vector<int> counts_, offsets_, send_counts_, send_offsets_;
   // The duplicate of the job's communicator that all_gather_within uses, freed before MPI is
   // finalised.
   struct Channel;

@@ -23,6 +23,11 @@ class TimedCommunicator final : public Communicator {
     const Timer timer(seconds_);
     inner_.all_gather(mine, all, sizes);
   }
+  void all_to_all(std::span<const std::byte> send, std::span<const std::size_t> send_sizes,
+                  std::span<std::byte> recv, std::span<const std::size_t> recv_sizes) override {
+    const Timer timer(seconds_);
+    inner_.all_to_all(send, send_sizes, recv, recv_sizes);
+  }
   void broadcast(std::span<std::byte> bytes, int root) override {
     const Timer timer(seconds_);
     inner_.broadcast(bytes, root);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nin-train as N processes of one Open MPI job (mpirun -np N) on real Fashion-MNIST images:
 #   mpi.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
-# Scenarios: identical, identical-augmented, resume, sigterm, rank-fails.
+# Scenarios: identical, identical-augmented, identical-wide, resume, sigterm, rank-fails.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -52,12 +52,16 @@ wait_for_step() {
   fail "no step logged in $1"
 }
 
-# The checkpoint NAME.ckpt.h5 of a run interrupted in its first epoch resumes and ends it.
+# The checkpoint NAME.ckpt.h5 of an interrupted run resumes and ends the epoch it stopped in.
+checkpoint_epoch() { h5dump -a /checkpoint/epoch "$1" | sed -n 's/^ *(0): \([0-9]*\)$/\1/p'; }
 resumable() {
-  mpi 2 "$bin/nin-train" --resume "$1.ckpt.h5" -o "$1.h5" -q --stop-after 1 ||
+  local epoch
+  epoch=$(checkpoint_epoch "$1.ckpt.h5")
+  [ -n "$epoch" ] || fail "$1.ckpt.h5 has no epoch"
+  mpi 2 "$bin/nin-train" --resume "$1.ckpt.h5" -o "$1.h5" -q --stop-after $((epoch + 1)) ||
     fail "$1.ckpt.h5 does not resume"
-  [ "$(h5dump -a /checkpoint/epoch "$1.ckpt.h5" | grep -c '(0): 1')" -eq 1 ] ||
-    fail "$1.ckpt.h5: the resumed run should end epoch 1"
+  [ "$(checkpoint_epoch "$1.ckpt.h5")" = $((epoch + 1)) ] ||
+    fail "$1.ckpt.h5: the resumed run should end epoch $((epoch + 1))"
 }
 
 case $scenario in
@@ -80,6 +84,17 @@ identical-augmented)
   train "${extra[@]}" -o plain.h5 --log plain.jsonl
   train_on 3 "${extra[@]}" -o np3.h5 --log np3.jsonl
   same_run plain np3
+  ;;
+identical-wide)
+  # Gradients of over 64 KiB cross ranks by an all-to-all exchange of segments, smaller ones by a
+  # gather (nin/dist/batch_share.cpp): a network with both, on 2 and 3 processes.
+  wide=(--net "$source/tests/cli/specs/wide-fashion.json" --data "$data" --limit 300 --batch 50
+    --seed 7 -q --epochs 1 --log-every 1)
+  "$bin/nin-train" "${wide[@]}" -o plain.h5 --log plain.jsonl
+  for n in 2 3; do
+    mpi "$n" "$bin/nin-train" "${wide[@]}" -o "np$n.h5" --log "np$n.jsonl"
+    same_run plain "np$n"
+  done
   ;;
 resume)
   # Stopped after one epoch under 2 processes, resumed under 3: an uninterrupted run's bits.
@@ -108,7 +123,8 @@ sigterm)
   # SIGTERM odls_base_sigkill_timeout seconds later (1 by default), SIGKILL as long again after
   # that, and exits 1 whatever the ranks' statuses. One second is enough here to finish the step
   # and write the checkpoint.
-  long=(--net "$spec" --data "$data" --limit 20000 --batch 50 --seed 7 -q --epochs 3 --log-every 1)
+  # Long enough (about half a second an epoch) for the signal to arrive mid-run.
+  long=(--net "$spec" --data "$data" --limit 20000 --batch 50 --seed 7 -q --epochs 40 --log-every 1)
   "${mpirun[@]}" -np 2 "$bin/nin-train" "${long[@]}" -o term.h5 --log term.jsonl 2> term.err &
   pid=$!
   wait_for_step term.jsonl
