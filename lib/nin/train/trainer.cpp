@@ -211,6 +211,13 @@ class TrainingSession {
   EvaluationResult evaluate_now();
   void write_best_model(const EpochRecord& record);
   void write_checkpoint(std::int64_t epoch, std::int64_t step_in_epoch, EpochSums sums);
+  // Whether --checkpoint-minutes have passed, by the writer's clock, so that every rank writes the
+  // checkpoint at the same step.
+  bool checkpoint_due() {
+    return options_.checkpoint_minutes > 0 &&
+           comm_.any(is_writer() &&
+                     seconds_since(last_checkpoint_) >= options_.checkpoint_minutes * 60.0);
+  }
   // A stop request on any rank stops every rank.
   bool stop_requested(const std::atomic<int>& stop) { return comm_.any(stop.load() != 0); }
   bool is_writer() const { return comm_.is_writer(); }
@@ -361,9 +368,7 @@ EpochProgress TrainingSession::train_epoch(std::int64_t epoch, const std::atomic
       progress.stopped = true;
       return progress;
     }
-    if (options_.checkpoint_minutes > 0 &&
-        seconds_since(last_checkpoint_) >= options_.checkpoint_minutes * 60.0 &&
-        s + 1 < steps_per_epoch_) {
+    if (checkpoint_due() && s + 1 < steps_per_epoch_) {
       write_checkpoint(epoch, s + 1, progress.sums);
       last_checkpoint_ = Clock::now();
     }
@@ -448,7 +453,8 @@ EpochRecord TrainingSession::finish_epoch(std::int64_t epoch, const EpochProgres
 
 EvaluationResult TrainingSession::evaluate_now() {
   evaluator_.copy_parameters_from(network_);
-  return evaluate(evaluator_, eval_data_, split_.validation, info_.normalization, 1);
+  // Each rank evaluates its share of the batches; every rank gets the single-process result.
+  return evaluate(comm_, evaluator_, eval_data_, split_.validation, info_.normalization, 1);
 }
 
 // The metrics go into the model and into the checkpoints that follow it.
