@@ -15,6 +15,8 @@
 #include "nin/core/gemm.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
+#include "nin/dist/launch.hpp"
+#include "nin/spec/network_spec.hpp"
 #include "nin/train/benchmark.hpp"
 
 namespace po = boost::program_options;
@@ -44,6 +46,8 @@ void write_json(const std::string& network, int threads, const nin::BenchmarkOpt
                                       {"infer_images_per_s", r.infer_images_per_s},
                                       {"train_gflops", r.train_gflops},
                                       {"infer_gflops", r.infer_gflops},
+                                      {"processes", r.processes},
+                                      {"train_communication_share", r.train_communication_share},
                                       {"train_peak_rss_mb", r.train_peak_rss_mb},
                                       {"peak_rss_mb", r.peak_rss_mb},
                                       {"blas_core", nin::blas_core_name()}};
@@ -63,13 +67,18 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
     backward += r.layers.backward_ms[i];
   }
   table.rows.push_back({"Total", fixed(forward, 3), fixed(backward, 3)});
-  std::cout << "Network " << network << ", " << threads << " threads, training batch " << o.batch
-            << ", inference batch " << o.infer_batch << ", " << o.iterations
-            << " iterations, OpenBLAS " << nin::blas_core_name() << " kernels\n\n";
+  std::cout << "Network " << network << ", ";
+  if (r.processes > 1) std::cout << r.processes << " processes × ";
+  std::cout << threads << " threads, training batch " << o.batch << ", inference batch "
+            << o.infer_batch << ", " << o.iterations << " iterations, OpenBLAS "
+            << nin::blas_core_name() << " kernels\n\n";
   nin::cli::write_markdown(std::cout, table);
   std::cout << "\nTraining step: " << fixed(r.train_images_per_s, 1) << " images/s ("
-            << fixed(r.train_gflops, 1)
-            << " GFLOP/s)\nInference:     " << fixed(r.infer_images_per_s, 1) << " images/s ("
+            << fixed(r.train_gflops, 1) << " GFLOP/s)";
+  if (r.processes > 1)
+    std::cout << ", " << fixed(100 * r.train_communication_share, 1)
+              << "% of it in collective operations";
+  std::cout << "\nInference:     " << fixed(r.infer_images_per_s, 1) << " images/s ("
             << fixed(r.infer_gflops, 1)
             << " GFLOP/s)\nPeak RSS:      " << fixed(r.train_peak_rss_mb, 0)
             << " MB after training, " << fixed(r.peak_rss_mb, 0) << " MB in all\n";
@@ -115,8 +124,11 @@ int main(int argc, char** argv) {
       "Times NET (a preset name, spec file or model file) on random data: per-layer forward and\n"
       "backward milliseconds of a training step, training images/s (forward, backward, SGD\n"
       "update) and inference images/s. With --decode, times reading the image folder DIR\n"
-      "instead: listing, decoding and converting every image to --input, in images/s."};
-  return nin::cli::run(info.name, [&] {
+      "instead: listing, decoding and converting every image to --input, in images/s.\n"
+      "Under mpirun (mpirun -np N nin-bench NET), times data-parallel training as nin-train runs\n"
+      "it: each process its share of every batch, with the share of a step spent communicating;\n"
+      "rank 0 prints."};
+  return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) {
     std::string net, format, decode, input;
     bool center_crop = false;
     nin::BenchmarkOptions o;
@@ -146,6 +158,8 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--iterations", o.iterations, 1, 100000);
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     if (!decode.empty()) {
+      if (run.comm().size() > 1)
+        throw nin::UsageError("--decode times one process: run it without mpirun");
       if (!net.empty())
         throw nin::UsageError(
             "--decode times an image folder, not a network: give NET or --decode");
@@ -159,9 +173,14 @@ int main(int argc, char** argv) {
     if (net.empty())
       throw nin::UsageError(
           "missing NET: a preset name, spec file or model file (see nin-bench --help)");
-    nin::ThreadLimit thread_limit(threads);
+    nin::ThreadLimit thread_limit(nin::threads_per_rank(threads, run.comm().ranks_on_host()));
     const auto spec = nin::cli::load_network_any(net);
-    const auto result = nin::run_benchmark(spec, o);
+    run.setup_done();
+    run.require_same("the options and network",
+                     std::to_string(o.batch) + " " + std::to_string(o.infer_batch) + " " +
+                         std::to_string(o.iterations) + " " + nin::to_json_text(spec));
+    const auto result = nin::run_benchmark(spec, o, run.comm());
+    if (!run.is_writer()) return nin::cli::kSuccess;
     const std::string name = spec.name.empty() ? spec.source : spec.name;
     if (out_format == nin::cli::Format::json)
       write_json(name, thread_limit.threads(), o, result);
