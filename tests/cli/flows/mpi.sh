@@ -12,16 +12,8 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 command -v mpirun > /dev/null || { echo "skipped: mpirun is not installed (openmpi-bin)"; exit 77; }
 command -v jq > /dev/null || fail "jq is not installed"
 
-# One host, over loopback TCP, whatever the number of cores. -q: without it mpirun adds its own
-# multi-line notes when a rank exits with a non-zero status (nin-train prints the one line).
-# Open MPI refuses to run as root unless told (CI runs the tests as root).
-export OMPI_MCA_btl=self,tcp OMPI_MCA_pml=ob1 OMPI_MCA_btl_tcp_if_include=lo \
-  OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_base_warn_component_unused=0 \
-  OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm_rsh_agent=false
-unset DISPLAY  # hwloc would ask an X server about GPUs ("No protocol specified")
-root=()
-[ "$(id -u)" -ne 0 ] || root=(--allow-run-as-root)
-mpirun=(mpirun -q "${root[@]}" --oversubscribe --mca btl self,tcp)
+source "$source/tests/cli/flows/mpi_env.sh"
+mpirun=(mpirun "${mpi_options[@]}")
 mpi() { local n=$1; shift; "${mpirun[@]}" -np "$n" "$@"; }
 
 loud=(--net "$spec" --data "$data" --limit 300 --batch 50 --seed 7)

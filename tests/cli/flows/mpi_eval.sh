@@ -15,11 +15,7 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 [ -d "$data" ] || fail "'$data' missing: install dataset-fashion-mnist"
 command -v mpirun > /dev/null || { echo "skipped: mpirun is not installed"; exit 77; }
 
-# Open MPI refuses root without being told; TCP and self only, so that no shared-memory or
-# network hardware of the test machine is needed; more processes than cores are fine; -q keeps
-# mpirun's own reports short.
-mpi_options=(-q --oversubscribe --mca btl self,tcp)
-[ "$(id -u)" -eq 0 ] && mpi_options+=(--allow-run-as-root)
+source "$source/tests/cli/flows/mpi_env.sh"
 # Only rank 0 answers: the others are silent.
 [ "$(timeout 60 mpirun "${mpi_options[@]}" -np 2 "$bin/nin-eval" --version | wc -l)" -eq 1 ] ||
   fail "2 processes should answer --version once"
