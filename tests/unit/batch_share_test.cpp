@@ -11,7 +11,7 @@
 
 namespace {
 
-// The tree sum written out directly, in double for the reference of float sums too.
+// The tree sum written out directly.
 template <typename T>
 T tree_sum(const std::vector<std::vector<T>>& chunks, std::size_t e, std::int64_t lo,
            std::int64_t hi) {

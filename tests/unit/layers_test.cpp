@@ -215,7 +215,7 @@ std::vector<ConvCase> conv_cases() {
        2,
        false,
        false},
-      // 35-pixel planes: 29 images per block, so 61 images run as 3 blocks (max batch 64).
+      // 35-pixel planes: 61 images in 16 chunks of 3 or 4 (max batch 64), one block per chunk.
       {"pointwise_nonsquare_several_blocks_relu",
        {4, 5, 7},
        conv_json(6, R"("kernel": 1)"),
@@ -224,8 +224,8 @@ std::vector<ConvCase> conv_cases() {
        61,
        true,
        true},
-      // 1024-pixel planes: one image per block, 18 blocks over 16 lanes.
-      {"pointwise_more_blocks_than_lanes",
+      // 1024-pixel planes: one image per block, 18 images in 16 chunks (two chunks of two).
+      {"pointwise_more_images_than_chunks",
        {2, 32, 32},
        conv_json(3, R"("kernel": 1)"),
        {3, 32, 32},
@@ -233,7 +233,7 @@ std::vector<ConvCase> conv_cases() {
        18,
        false,
        true},
-      // 400-pixel planes: 2 images per block, 4 blocks (max batch 9, run on 7).
+      // 400-pixel planes: 7 images in 7 chunks of one (max batch 9).
       {"3x3_pad1_several_blocks_relu",
        {2, 20, 20},
        conv_json(3, R"("kernel": 3, "pad": 1)"),
@@ -242,8 +242,8 @@ std::vector<ConvCase> conv_cases() {
        7,
        true,
        true},
-      // One image per block, 20 blocks over 16 lanes: some lanes sum two blocks.
-      {"3x3_pad1_more_blocks_than_lanes",
+      // One image per block, 20 images in 16 chunks: some chunks sum two blocks.
+      {"3x3_pad1_more_images_than_chunks",
        {1, 32, 32},
        conv_json(2, R"("kernel": 3, "pad": 1)"),
        {2, 32, 32},

@@ -188,7 +188,8 @@ BOOST_AUTO_TEST_CASE(a_failure_on_one_rank_reaches_every_rank) {
   const auto data = dataset();
   const nin::Normalization wrong{{120.0f}, {60.0f}};
   std::vector<std::string> messages(4);
-  std::vector<bool> format_error(4, false), peer_failure(4, false);
+  std::vector<char> format_error(4, false),
+      peer_failure(4, false);  // not vector<bool>: ranks write at once
   nin::test::run_ranks(4, [&](nin::Communicator& comm) {
     const auto net = network();
     const auto r = static_cast<std::size_t>(comm.rank());
@@ -217,7 +218,7 @@ BOOST_AUTO_TEST_CASE(ranks_with_other_samples_are_refused) {
   const auto data = dataset();
   const std::vector<std::int64_t> fewer = {0, 1, 2};
   std::vector<std::string> messages(3);
-  std::vector<bool> peer_failure(3, false);
+  std::vector<char> peer_failure(3, false);
   nin::test::run_ranks(3, [&](nin::Communicator& comm) {
     const auto net = network();
     const auto r = static_cast<std::size_t>(comm.rank());

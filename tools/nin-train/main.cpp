@@ -70,13 +70,19 @@ OutputLocks claim_outputs(const nin::train_tool::TrainCommand& command) {
 }
 
 // What every rank must share to train one model together: the options but for the paths, which
-// may differ between hosts, the network, and the size of the data.
+// may differ between hosts (also those that are not part of a recipe: where a run stops, whether
+// it evaluates first), the network, and the size of the data. The values a run starts from
+// (--weights, --resume) are compared by the trainer once it has them.
 std::string shared_job(const nin::TrainJob& job) {
   auto options = nlohmann::json::parse(job.options.to_json());
   options.erase("data");
   options.erase("weights");
+  options["stop_after"] = job.options.stop_after;
+  options["evaluate_first"] = job.evaluate_first;
+  options["reinitialize"] = job.reinitialize;
   return options.dump() + nin::to_json_text(job.spec) + std::to_string(job.train->size()) + " " +
-         std::to_string(job.test ? job.test->size() : 0) + (job.resume ? " resumed" : "");
+         std::to_string(job.test ? job.test->size() : 0) + (job.resume ? " resumed" : "") +
+         (job.weights ? " weights" : "");
 }
 
 }  // namespace

@@ -26,60 +26,6 @@ inline double row_sum(const float* __restrict x, std::int64_t n) {
   return detail::combine(lanes);
 }
 
-// Σ x[i]·y[i]
-inline double row_dot(const float* __restrict x, const float* __restrict y, std::int64_t n) {
-  double lanes[detail::kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + detail::kLanes <= n; i += detail::kLanes)
-    for (int j = 0; j < detail::kLanes; ++j)
-      lanes[j] += static_cast<double>(x[i + j]) * static_cast<double>(y[i + j]);
-  for (int j = 0; i < n; ++i, ++j)
-    lanes[j] += static_cast<double>(x[i]) * static_cast<double>(y[i]);
-  return detail::combine(lanes);
-}
-
-// Σ (x[i] − mean)²
-inline double row_squared_deviation(const float* __restrict x, std::int64_t n, double mean) {
-  double lanes[detail::kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + detail::kLanes <= n; i += detail::kLanes)
-    for (int j = 0; j < detail::kLanes; ++j) {
-      const double d = x[i + j] - mean;
-      lanes[j] += d * d;
-    }
-  for (int j = 0; i < n; ++i, ++j) {
-    const double d = x[i] - mean;
-    lanes[j] += d * d;
-  }
-  return detail::combine(lanes);
-}
-
-// One pass for mean and variance: Σ (x − shift) and Σ (x − shift)² with shift = x[0], which keeps
-// the difference of squares well conditioned for data far from zero.
-struct MeanVariance {
-  double mean = 0, variance = 0;  // variance divides by n
-};
-inline MeanVariance row_mean_variance(const float* __restrict x, std::int64_t n) {
-  if (n <= 0) return {};
-  const float shift = x[0];
-  double sum[detail::kLanes] = {}, square[detail::kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + detail::kLanes <= n; i += detail::kLanes)
-    for (int j = 0; j < detail::kLanes; ++j) {
-      const double d = static_cast<double>(x[i + j] - shift);
-      sum[j] += d;
-      square[j] += d * d;
-    }
-  for (int j = 0; i < n; ++i, ++j) {
-    const double d = static_cast<double>(x[i] - shift);
-    sum[j] += d;
-    square[j] += d * d;
-  }
-  const double s = detail::combine(sum) / static_cast<double>(n);
-  const double q = detail::combine(square) / static_cast<double>(n);
-  return {shift + s, q > s * s ? q - s * s : 0.0};
-}
-
 // Σ (x − shift) and Σ (x − shift)², for statistics summed over parts of a batch: every part uses
 // the same shift (a running mean), which keeps the difference of squares well conditioned; the
 // differences are taken in double, so the sums hardly depend on the shift.

@@ -1,6 +1,7 @@
 #include "nin/dist/batch_share.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -22,9 +23,21 @@ std::int64_t middle(const Node& n) {
   return (n.lo + n.hi) / 2;
 }
 
+// A list of subtrees with room for any tree of kBatchChunks leaves, so that listing them
+// allocates nothing (batch normalisation sums once per channel in one process).
+struct Nodes {
+  std::array<Node, 2 * kBatchChunks> items;
+  std::size_t count = 0;
+  void push_back(const Node& node) { items[count++] = node; }
+  std::size_t size() const { return count; }
+  const Node* begin() const { return items.data(); }
+  const Node* end() const { return items.data() + count; }
+  const Node& operator[](std::size_t i) const { return items[i]; }
+};
+
 // The maximal subtrees of the tree over [0, chunks) whose chunks all lie in [first, end), in
 // ascending order: what one rank can sum on its own.
-void collect_subtrees(Node node, std::int64_t first, std::int64_t end, std::vector<Node>& out) {
+void collect_subtrees(Node node, std::int64_t first, std::int64_t end, Nodes& out) {
   if (node.hi <= first || node.lo >= end) return;
   if (first <= node.lo && node.hi <= end) {
     out.push_back(node);
@@ -53,7 +66,7 @@ void sum_subtree(Node node, const Slot& slot, std::int64_t e0, std::int64_t e1) 
 
 // The tree above the gathered subtrees: out[e − e0] = sum of `node` for elements [e0, e1).
 template <typename T>
-void sum_top(Node node, const std::vector<Node>& subtrees, const T* gathered, std::int64_t length,
+void sum_top(Node node, const Nodes& subtrees, const T* gathered, std::int64_t length,
              std::int64_t e0, std::int64_t e1, T* out) {
   const auto found = std::find_if(subtrees.begin(), subtrees.end(), [&](const Node& s) {
     return s.lo == node.lo && s.hi == node.hi;
@@ -69,6 +82,19 @@ void sum_top(Node node, const std::vector<Node>& subtrees, const T* gathered, st
   for (std::int64_t e = 0; e < e1 - e0; ++e) out[e] += right[e];
 }
 
+// The exchange's buffers, kept between calls (per thread: sums run on the thread that calls them),
+// so that the steps after the first allocate nothing.
+template <typename T>
+struct Exchange {
+  std::vector<std::size_t> pieces, sizes, send_sizes, segment_sizes;
+  std::vector<T> send, received, finished;
+};
+template <typename T>
+Exchange<T>& exchange_buffers() {
+  thread_local Exchange<T> buffers;
+  return buffers;
+}
+
 template <typename T>
 void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> total) {
   const auto length = static_cast<std::int64_t>(total.size());
@@ -76,7 +102,7 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
     throw Error("chunk sums: " + std::to_string(partials.size()) + " partial values for " +
                 std::to_string(share.local_chunks()) + " chunks of " + std::to_string(length));
   const Node root{0, share.chunks()};
-  std::vector<Node> mine;
+  Nodes mine;
   collect_subtrees(root, share.first_chunk(), share.first_chunk() + share.local_chunks(), mine);
   const auto slot = [&](std::int64_t chunk) {
     return partials.data() + (chunk - share.first_chunk()) * length;
@@ -106,8 +132,10 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
   }
   // Every rank's subtrees, in rank order, which is chunk order.
   const auto ranks = static_cast<std::size_t>(comm.size());
-  std::vector<Node> subtrees;
-  std::vector<std::size_t> pieces;  // per rank
+  Nodes subtrees;
+  Exchange<T>& buffers = exchange_buffers<T>();
+  std::vector<std::size_t>& pieces = buffers.pieces;  // per rank
+  pieces.clear();
   for (int r = 0; r < comm.size(); ++r) {
     const Range range = split_range(share.chunks(), comm.size(), r);
     const std::size_t before = subtrees.size();
@@ -136,14 +164,15 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
   // finishes the whole tree, in one exchange.
   constexpr std::size_t kSmallBytes = std::size_t{64} << 10;
   if (bytes(subtrees.size() * static_cast<std::size_t>(length)) <= kSmallBytes) {
-    std::vector<std::size_t> sizes(ranks);
+    std::vector<std::size_t>& sizes = buffers.sizes;
+    sizes.resize(ranks);
     for (std::size_t r = 0; r < ranks; ++r)
       sizes[r] = bytes(pieces[r] * static_cast<std::size_t>(length));
-    std::vector<T> send(mine.size() * static_cast<std::size_t>(length));
-    for (std::size_t i = 0; i < mine.size(); ++i)
-      std::copy(slot(mine[i].lo), slot(mine[i].lo) + length,
-                send.begin() + static_cast<std::ptrdiff_t>(i) * length);
-    std::vector<T> gathered(subtrees.size() * static_cast<std::size_t>(length));
+    std::vector<T>& send = buffers.send;
+    send.clear();
+    for (const Node& node : mine) send.insert(send.end(), slot(node.lo), slot(node.lo) + length);
+    std::vector<T>& gathered = buffers.received;
+    gathered.resize(subtrees.size() * static_cast<std::size_t>(length));
     comm.all_gather(std::as_bytes(std::span<const T>(send)),
                     std::as_writable_bytes(std::span<T>(gathered)), sizes);
     top(gathered.data(), length, total.data());
@@ -159,9 +188,14 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
   const auto me = static_cast<std::size_t>(comm.rank());
   const Range own = segment(me);
   const auto own_width = static_cast<std::size_t>(own.end - own.begin);
-  std::vector<std::size_t> send_sizes(ranks), recv_sizes(ranks), segment_sizes(ranks);
-  std::vector<T> send;
-  send.reserve(mine.size() * static_cast<std::size_t>(length));
+  std::vector<std::size_t>& send_sizes = buffers.send_sizes;
+  std::vector<std::size_t>& recv_sizes = buffers.sizes;
+  std::vector<std::size_t>& segment_sizes = buffers.segment_sizes;
+  send_sizes.resize(ranks);
+  recv_sizes.resize(ranks);
+  segment_sizes.resize(ranks);
+  std::vector<T>& send = buffers.send;
+  send.clear();
   for (std::size_t s = 0; s < ranks; ++s) {
     const Range range = segment(s);
     for (const Node& node : mine)
@@ -170,10 +204,12 @@ void sum_chunks(const BatchShare& share, std::span<T> partials, std::span<T> tot
     send_sizes[s] = mine.size() * segment_sizes[s];
     recv_sizes[s] = pieces[s] * bytes(own_width);
   }
-  std::vector<T> received(subtrees.size() * own_width);
+  std::vector<T>& received = buffers.received;
+  received.resize(subtrees.size() * own_width);
   comm.all_to_all(std::as_bytes(std::span<const T>(send)), send_sizes,
                   std::as_writable_bytes(std::span<T>(received)), recv_sizes);
-  std::vector<T> finished(own_width);
+  std::vector<T>& finished = buffers.finished;
+  finished.resize(own_width);
   top(received.data(), static_cast<std::int64_t>(own_width), finished.data());
   comm.all_gather(std::as_bytes(std::span<const T>(finished)), std::as_writable_bytes(total),
                   segment_sizes);

@@ -7,8 +7,9 @@
 // (gradients, batch-norm statistics, the loss) is first summed within each chunk, the same way
 // on every rank, and the chunks' partial sums are then combined in one fixed binary tree over
 // chunk numbers. What a rank holds is a set of whole subtrees; where the ranks' shares cut the
-// tree, the subtrees are exchanged (Communicator::all_gather) and every rank finishes the tree
-// alike. The result depends on B only: a run with any N gives the bits of a single process.
+// tree, the subtrees are exchanged (gathered by all, or for large vectors cut into segments that
+// each rank finishes) and the tree above them is finished alike. The result depends on B only: a
+// run with any N gives the bits of a single process.
 
 #include <cstdint>
 #include <span>

@@ -6,7 +6,7 @@
 //
 // Every operation is collective: each rank calls it, in the same order, with the same sizes.
 // Nothing here adds numbers: sums that must not depend on the number of processes are built on
-// all_gather by nin/dist/chunk_sum.hpp, in a fixed order.
+// all_gather and all_to_all by nin/dist/batch_share.hpp, in a fixed order.
 
 #include <cstddef>
 #include <span>

@@ -127,7 +127,7 @@ Activations Network::view(std::size_t buffer, const Shape& shape, std::int64_t n
 void Network::forward(const float* images, std::int64_t n, Phase phase, const BatchShare* share) {
   if (share ? share->images() != n || share->global_images() < 1 : n < 1)
     throw Error("forward: " + std::to_string(n) + " images do not match the batch's share");
-  if (n > max_batch_)
+  if (n > max_batch_ || (share && share->global_images() > max_batch_))
     throw UsageError("batch of " + std::to_string(n) + " images exceeds the network's " +
                      std::to_string(max_batch_));
   share_ = share ? *share : BatchShare(n);

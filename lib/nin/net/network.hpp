@@ -1,8 +1,8 @@
 #pragma once
 // A network built from a spec: every layer and buffer is allocated once for a maximum batch, and
 // forward/backward then run without allocating. Parameters and their gradients live in two flat
-// buffers (one contiguous block each), so an optimiser or an allreduce can treat them as one
-// vector. A ReLU that follows a convolution or batch normalisation is fused into it.
+// buffers (one contiguous block each), so an optimiser can treat them as one vector. A ReLU that
+// follows a convolution or batch normalisation is fused into it.
 
 #include <chrono>
 #include <cstdint>

@@ -34,7 +34,7 @@ struct BenchmarkResult {
 
 BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options);
 // The same on every rank of `comm`, each with its share of every batch (as nin-train under
-// mpirun); every rank gets the result.
+// mpirun); every rank gets its own timings of the same steps (nin-bench prints rank 0's).
 BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options,
                               Communicator& comm);
 

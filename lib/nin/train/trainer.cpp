@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -199,6 +200,9 @@ class TrainingSession {
  private:
   // Initialisation, then the checkpoint's state, the --weights model's values or neither.
   void start_or_resume();
+  // Every rank must start from the same values: a --weights or --resume file that differs
+  // between hosts would otherwise train different models, or hang on different step counts.
+  void check_same_start();
   void evaluate_first();
   EpochProgress train_epoch(std::int64_t epoch, const std::atomic<int>& stop);
   // One mini-batch: forward, backward, gradients summed over the ranks, an optimiser step.
@@ -301,9 +305,41 @@ void TrainingSession::start_or_resume() {
     info_.normalization = compute_normalization(data_, split_.training);
   }
   freeze_layers(network_, options_.freeze);
+  check_same_start();
   info_.provenance.tool_version = job_.tool_version;
   info_.provenance.dataset = data_.format + " " + data_.source;
   info_.provenance.seed = options_.seed;
+}
+
+void TrainingSession::check_same_start() {
+  if (comm_.size() == 1) return;
+  // A fingerprint of the parameters, the running statistics and the position in the run.
+  std::uint64_t fingerprint = mix64(static_cast<std::uint64_t>(state_.step));
+  const auto add = [&](const float* values, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::uint32_t bits;
+      std::memcpy(&bits, values + i, sizeof bits);
+      fingerprint = mix64(fingerprint ^ bits);
+    }
+  };
+  const auto values = network_.parameter_values();
+  add(values.data(), static_cast<std::int64_t>(values.size()));
+  for (const auto& named : network_.state()) add(named.state->value, named.state->size());
+  add(sgd_.velocity().data(), sgd_.velocity().size());
+  std::vector<std::uint64_t> all(static_cast<std::size_t>(comm_.size()));
+  const std::vector<std::size_t> sizes(all.size(), sizeof fingerprint);
+  comm_.all_gather(std::as_bytes(std::span(&fingerprint, 1)),
+                   std::as_writable_bytes(std::span(all)), sizes);
+  int first = -1;
+  for (std::size_t r = 0; r < all.size() && first < 0; ++r)
+    if (all[r] != all[0]) first = static_cast<int>(r);
+  if (first < 0) return;
+  if (comm_.rank() == first)
+    throw Error("rank " + std::to_string(first) +
+                ": the values training starts from differ from rank 0's (is the --weights or "
+                "--resume file the same on every host?)");
+  throw PeerFailure("rank " + std::to_string(comm_.rank()) + ": rank " + std::to_string(first) +
+                    " starts from other values");
 }
 
 TrainResult TrainingSession::run(const std::atomic<int>& stop) {
