@@ -226,6 +226,12 @@ BatchShare::BatchShare(std::int64_t global_images, Communicator& comm)
   end_chunk_ = range.end;
 }
 
+BatchShare BatchShare::single_chunk(std::int64_t images) {
+  BatchShare share(images);
+  share.chunks_ = share.end_chunk_ = images > 0 ? 1 : 0;
+  return share;
+}
+
 void BatchShare::sum(std::span<float> partials, std::span<float> total) const {
   sum_chunks(*this, partials, total);
 }

@@ -26,6 +26,9 @@ class BatchShare {
   explicit BatchShare(std::int64_t images);
   // Rank comm.rank()'s share of a global batch of `global_images`.
   BatchShare(std::int64_t global_images, Communicator& comm);
+  // The whole batch of `images` as one chunk, in one process: for passes that sum nothing over
+  // the batch (inference), whose work then need not stop at chunk boundaries.
+  static BatchShare single_chunk(std::int64_t images);
 
   std::int64_t global_images() const { return global_images_; }
   std::int64_t chunks() const { return chunks_; }  // in the whole batch

@@ -25,8 +25,8 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       pointwise_(spec.window.is_pointwise()),
       images_per_block_(
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
-      max_block_columns_(std::min(images_per_block_, BatchShare(max_batch).max_chunk_images()) *
-                         spec.output.height * spec.output.width),
+      max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
+                         spec.output.width),
       columns_(pointwise_ ? 0
                           : fan_in() * max_block_columns_ +
                                 (spec.input.height + 2 * spec.window.pad_h) *
@@ -39,7 +39,11 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
   // Keep the lowered input of a training forward for the weight gradient, unless that would take
   // more than 256 MiB (then backward lowers each block again).
   constexpr std::int64_t kMaxSavedFloats = std::int64_t{64} << 20;
-  const std::int64_t saved = fan_in() * max_block_columns_ * blocks_of(BatchShare(max_batch)).count;
+  // Training blocks stay within chunks, so the saved ones are no wider than a chunk.
+  saved_block_columns_ = std::min(images_per_block_, BatchShare(max_batch).max_chunk_images()) *
+                         spec.output.height * spec.output.width;
+  const std::int64_t saved =
+      fan_in() * saved_block_columns_ * blocks_of(BatchShare(max_batch)).count;
   if (training && !pointwise_ && saved <= kMaxSavedFloats) saved_columns_ = Tensor({saved});
   parameters_.push_back(
       {"weight",
@@ -195,7 +199,9 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     weight = folded_weight_.data();
     bias = b;
   }
-  const BatchShare share = batch_share(in.batch);
+  // Training keeps blocks within chunks, for the weight gradient's sums; inference has none.
+  const BatchShare share =
+      phase == Phase::train ? batch_share(in.batch) : BatchShare::single_chunk(in.batch);
   const Blocks blocks = blocks_of(share);
   parallel_for(blocks.count, [&](std::int64_t index) {
     const auto [n0, n1] = block(share, blocks, index);
@@ -215,7 +221,7 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
       // In training the lowered block is kept for the weight gradient when there is room.
       float* col = saved_columns_.empty() || phase != Phase::train
                        ? scratch
-                       : saved_columns_.data() + index * K * max_block_columns_;
+                       : saved_columns_.data() + index * K * saved_block_columns_;
       im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
       gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, beta,
            y, out.row());
@@ -280,7 +286,7 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
       if (saved_columns_.empty())
         im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
       else
-        col = saved_columns_.data() + index * K * max_block_columns_;
+        col = saved_columns_.data() + index * K * saved_block_columns_;
       gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
            col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
     }

@@ -57,7 +57,8 @@ class Convolution final : public Layer {
 
   bool pointwise_;
   std::int64_t images_per_block_;
-  std::int64_t max_block_columns_;  // output pixels of the largest block
+  std::int64_t max_block_columns_;    // output pixels of the largest block
+  std::int64_t saved_block_columns_;  // of the largest training block (within a chunk)
   ThreadScratch columns_;   // im2col block (fan_in × block columns), then one zero-padded plane
   Tensor chunk_gradients_;  // [chunks][outputs × fan_in]
   std::vector<double> bias_sums_;  // [chunks][outputs], then the total [outputs]
