@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nin-train as N processes of one Open MPI job (mpirun -np N) on real Fashion-MNIST images:
 #   mpi.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
-# Scenarios: identical, identical-augmented, identical-wide, resume, sigterm, rank-fails.
+# Scenarios: identical, identical-augmented, identical-wide, resume, sigterm, rank-fails (a
+# rank that cannot read its data, options that differ, a failed write on rank 0).
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -172,6 +173,22 @@ EOF2
   [ "$status" -eq 1 ] || fail "expected exit 1, got $status: $(cat stderr.txt)"
   [ "$(cat stderr.txt)" = "nin-train: error: rank 2: the training options, network or data differ from rank 0's" ] ||
     fail "expected one error line: $(cat stderr.txt)"
+  # A write that fails on rank 0 alone (a file size limit standing in for a full disk) ends every
+  # rank: the writer's one line, exit 1, no model file.
+  cat > full.sh << EOF2
+if [ "\$OMPI_COMM_WORLD_RANK" = 0 ]; then ulimit -f 10; fi
+exec '$bin/nin-train' --net '$spec' --data '$data' --limit 300 --batch 50 --epochs 2 -q -o full.h5
+EOF2
+  set +e
+  SECONDS=0
+  mpi 3 sh full.sh 2> stderr.txt
+  status=$?
+  set -e
+  [ "$status" -eq 1 ] || fail "expected exit 1 after a failed write, got $status: $(cat stderr.txt)"
+  [ "$(cat stderr.txt)" = "nin-train: error: 'full.h5': cannot write: File too large" ] ||
+    fail "expected the writer's one error line: $(cat stderr.txt)"
+  [ ! -e full.h5 ] || fail "full.h5 was written"
+  [ "$SECONDS" -lt 30 ] || fail "took $SECONDS s"
   ;;
 *) fail "unknown scenario $scenario" ;;
 esac
