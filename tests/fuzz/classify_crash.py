@@ -19,8 +19,11 @@ RUNTIME_FUNC = re.compile(
     r"__sanitizer_print_stack_trace|operator new|operator delete|malloc|calloc|realloc|free|"
     r"posix_memalign|aligned_alloc|memalign|__cxa_|std::terminate|__gnu_cxx::__verbose_terminate|"
     r"std::__throw_|__cxxabiv1::|abort|raise|gsignal|__assert|__libc_|__GI_|__pthread_kill|"
-    r"mem(cpy|move|set|cmp)|str(len|cpy|ncpy|cmp|dup)|LLVMFuzzerTestOneInput$)")
+    r"mem(cpy|move|set|cmp)|__mem(cpy|move|set|cmp)\w*|str(len|cpy|ncpy|cmp|dup)|"
+    r"LLVMFuzzerTestOneInput$)")
+# glibc's optimised string functions report their source as "string/../sysdeps/...".
 RUNTIME_PATH = re.compile(r"(compiler-rt|/libc\.so|/libc-|/libgcc_s|/libstdc\+\+\.so.*\+0x.*__cxa|"
+                          r"^string/\.\./sysdeps/|"
                           r"/usr/include/c\+\+/|/ld-linux)")
 LIBRARIES = [("libhdf5", "libhdf5"), ("libonnx", "libonnx"), ("libprotobuf", "protobuf"),
              ("libstdc++", "libstdc++"), ("libtbb", "tbb"), ("libopenblas", "openblas"),
