@@ -112,39 +112,35 @@ sigterm)
   train --epochs 2 -o straight.h5
   same_run straight hook
 
+  # A long run on 2 processes (about half a second an epoch, so that the signal arrives mid-run)
+  # interrupted once it has logged a step: interrupt NAME STATUS SIGNALLER, where SIGNALLER gets
+  # mpirun's pid. One interruption line, the expected status, a checkpoint that resumes.
+  long=(--net "$spec" --data "$data" --limit 20000 --batch 50 --seed 7 -q --epochs 40 --log-every 1)
+  interrupt() {
+    local name=$1 expected=$2 signaller=$3 pid status
+    "${mpirun[@]}" -np 2 "$bin/nin-train" "${long[@]}" -o "$name.h5" --log "$name.jsonl" 2> "$name.err" &
+    pid=$!
+    wait_for_step "$name.jsonl"
+    "$signaller" "$pid"
+    set +e
+    wait "$pid"
+    status=$?
+    set -e
+    [ "$status" -eq "$expected" ] || fail "$name: expected exit $expected, got $status: $(cat "$name.err")"
+    [ "$(cat "$name.err")" = "nin-train: interrupted by SIGTERM; checkpoint written to '$name.ckpt.h5' (resume with --resume)" ] ||
+      fail "$name: expected one interruption line: $(cat "$name.err")"
+    ! ls ./*.tmp-* > /dev/null 2>&1 || fail "temporary file left behind: $(ls ./*.tmp-*)"
+    resumable "$name"
+  }
   # SIGTERM to mpirun itself. Open MPI 4.1's mpirun does not forward it: it sends the ranks
   # SIGTERM odls_base_sigkill_timeout seconds later (1 by default), SIGKILL as long again after
   # that, and exits 1 whatever the ranks' statuses. One second is enough here to finish the step
   # and write the checkpoint.
-  # Long enough (about half a second an epoch) for the signal to arrive mid-run.
-  long=(--net "$spec" --data "$data" --limit 20000 --batch 50 --seed 7 -q --epochs 40 --log-every 1)
-  "${mpirun[@]}" -np 2 "$bin/nin-train" "${long[@]}" -o term.h5 --log term.jsonl 2> term.err &
-  pid=$!
-  wait_for_step term.jsonl
-  kill -TERM "$pid"
-  set +e
-  wait "$pid"
-  status=$?
-  set -e
-  [ "$status" -eq 1 ] || fail "mpirun exits 1 after SIGTERM, got $status: $(cat term.err)"
-  [ "$(cat term.err)" = "nin-train: interrupted by SIGTERM; checkpoint written to 'term.ckpt.h5' (resume with --resume)" ] ||
-    fail "expected one interruption line: $(cat term.err)"
-  ls ./*.tmp-* > /dev/null 2>&1 && fail "temporary file left behind: $(ls ./*.tmp-*)"
-  resumable term
-
+  to_mpirun() { kill -TERM "$1"; }
+  interrupt term 1 to_mpirun
   # SIGTERM to the ranks themselves, as a batch system's scancel sends it: their status, 143.
-  "${mpirun[@]}" -np 2 "$bin/nin-train" "${long[@]}" -o ranks.h5 --log ranks.jsonl 2> ranks.err &
-  pid=$!
-  wait_for_step ranks.jsonl
-  pkill -TERM -P "$pid" -x nin-train
-  set +e
-  wait "$pid"
-  status=$?
-  set -e
-  [ "$status" -eq 143 ] || fail "expected exit 143 after SIGTERM to the ranks, got $status: $(cat ranks.err)"
-  [ "$(cat ranks.err)" = "nin-train: interrupted by SIGTERM; checkpoint written to 'ranks.ckpt.h5' (resume with --resume)" ] ||
-    fail "expected one interruption line: $(cat ranks.err)"
-  resumable ranks
+  to_ranks() { pkill -TERM -P "$1" -x nin-train; }
+  interrupt ranks 143 to_ranks
   ;;
 rank-fails)
   # Rank 1 cannot read its data: every rank ends at once, one error line, exit 1, no output.
