@@ -21,6 +21,8 @@
 #include "message_checks.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/text_file.hpp"
+#include "nin/layers/layer.hpp"
+#include "nin/layers/layer_registry.hpp"
 #include "nin/spec/layer_cost.hpp"
 #include "nin/spec/network_spec.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -30,16 +32,12 @@ namespace nin {
 std::ostream& operator<<(std::ostream& out, const Shape& s) {
   return out << s.channels << "x" << s.height << "x" << s.width;
 }
-std::ostream& operator<<(std::ostream& out, LayerType type) {
-  return out << to_string(type);
-}
 }  // namespace nin
 
 namespace {
 
 namespace bdata = boost::unit_test::data;
 using nin::LayerSpec;
-using nin::LayerType;
 using nin::NetworkSpec;
 using nin::Shape;
 
@@ -65,7 +63,7 @@ const LayerSpec& layer(const NetworkSpec& spec, std::string_view name) {
 std::vector<const LayerSpec*> table_layers(const NetworkSpec& spec) {
   std::vector<const LayerSpec*> out;
   for (const auto& l : spec.layers)
-    if (!nin::works_in_place(l.type)) out.push_back(&l);
+    if (!nin::works_in_place(l)) out.push_back(&l);
   return out;
 }
 
@@ -123,20 +121,20 @@ BOOST_AUTO_TEST_CASE(table_4_4_rows_match_the_seed) {
   BOOST_TEST(spec.classes == 100);
   struct Row {
     std::string name;
-    LayerType type;
+    std::string type;
     Shape output;
     std::int64_t parameters;
     std::int64_t macs;
   };
   // Outputs from the seed (written H×W×C there); MACs from the reference.
   const std::vector<Row> rows{
-      {"L11", LayerType::convolution, {16, 30, 30}, 448, 388'800},
-      {"L12", LayerType::convolution, {16, 30, 30}, 272, 230'400},
-      {"L21", LayerType::convolution, {64, 28, 28}, 9'280, 7'225'344},
-      {"L22", LayerType::convolution, {64, 28, 28}, 4'160, 3'211'264},
-      {"L31", LayerType::convolution, {100, 26, 26}, 57'700, 38'937'600},
-      {"L32", LayerType::convolution, {100, 26, 26}, 10'100, 6'760'000},
-      {"GAP", LayerType::global_avg_pool, {100, 1, 1}, 0, 0},
+      {"L11", "convolution", {16, 30, 30}, 448, 388'800},
+      {"L12", "convolution", {16, 30, 30}, 272, 230'400},
+      {"L21", "convolution", {64, 28, 28}, 9'280, 7'225'344},
+      {"L22", "convolution", {64, 28, 28}, 4'160, 3'211'264},
+      {"L31", "convolution", {100, 26, 26}, 57'700, 38'937'600},
+      {"L32", "convolution", {100, 26, 26}, 10'100, 6'760'000},
+      {"GAP", "global_avg_pool", {100, 1, 1}, 0, 0},
   };
   const auto layers = table_layers(spec);
   BOOST_TEST_REQUIRE(layers.size() == rows.size());
@@ -217,11 +215,11 @@ BOOST_AUTO_TEST_CASE(batch_norm_variants) {
   const auto spec = preset("nin-mnist-bn");
   std::int64_t conv = 0, bn = 0;
   for (const auto& l : spec.layers) {
-    if (l.type == LayerType::convolution) {
+    if (l.type == "convolution") {
       BOOST_TEST(!l.bias, l.name);
       conv += nin::layer_cost(l).parameters;
     }
-    if (l.type == LayerType::batch_norm) {
+    if (l.type == "batch_norm") {
       BOOST_TEST(l.bn_momentum == 0.1);
       BOOST_TEST(l.bn_eps == 1e-5);
       bn += nin::layer_cost(l).parameters;
@@ -233,8 +231,8 @@ BOOST_AUTO_TEST_CASE(batch_norm_variants) {
   const auto& layers = spec.layers;
   BOOST_TEST_REQUIRE(layers.size() >= 3u);
   BOOST_TEST(layers[layers.size() - 3].name == "cccp6");
-  BOOST_TEST(layers[layers.size() - 2].type == LayerType::batch_norm);
-  BOOST_TEST(layers.back().type == LayerType::global_avg_pool);
+  BOOST_TEST(layers[layers.size() - 2].type == "batch_norm");
+  BOOST_TEST(layers.back().type == "global_avg_pool");
 }
 
 BOOST_AUTO_TEST_CASE(layer_costs_of_parameter_free_layers) {
@@ -245,9 +243,9 @@ BOOST_AUTO_TEST_CASE(layer_costs_of_parameter_free_layers) {
   BOOST_TEST(nin::layer_cost(layer(spec, "conv1_relu")).activation_elements == 0);
   BOOST_TEST(nin::layer_cost(layer(spec, "drop1")).activation_elements == 0);
   BOOST_TEST(nin::layer_cost(layer(spec, "pool1")).parameters == 0);
-  BOOST_TEST(nin::works_in_place(LayerType::relu));
-  BOOST_TEST(nin::works_in_place(LayerType::dropout));
-  BOOST_TEST(!nin::works_in_place(LayerType::batch_norm));
+  BOOST_TEST(nin::works_in_place(layer(spec, "conv1_relu")));
+  BOOST_TEST(nin::works_in_place(layer(spec, "drop1")));
+  BOOST_TEST(!nin::works_in_place(layer(spec, "conv1_bn")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -910,14 +908,51 @@ BOOST_AUTO_TEST_CASE(stream_reading_is_bounded) {
       {"'<stdin>': more than the 100000 bytes allowed"});
 }
 
-BOOST_AUTO_TEST_CASE(layer_type_names) {
-  BOOST_TEST(nin::to_string(LayerType::convolution) == "convolution");
-  BOOST_TEST(nin::to_string(LayerType::relu) == "relu");
-  BOOST_TEST(nin::to_string(LayerType::max_pool) == "max_pool");
-  BOOST_TEST(nin::to_string(LayerType::avg_pool) == "avg_pool");
-  BOOST_TEST(nin::to_string(LayerType::global_avg_pool) == "global_avg_pool");
-  BOOST_TEST(nin::to_string(LayerType::dropout) == "dropout");
-  BOOST_TEST(nin::to_string(LayerType::batch_norm) == "batch_norm");
+BOOST_AUTO_TEST_CASE(the_registry_lists_every_layer_type_once) {
+  const auto names = nin::layer_registry().names();
+  const std::vector<std::string_view> expected{
+      "convolution", "relu", "max_pool", "avg_pool", "global_avg_pool", "dropout", "batch_norm"};
+  BOOST_TEST(std::vector<std::string_view>(names.begin(), names.begin() + 7) == expected,
+             boost::test_tools::per_element());
+  for (const auto name : names) BOOST_TEST(nin::layer_registry().find(name)->name() == name);
+  BOOST_TEST(nin::layer_registry().find("mlpconv") == nullptr);
+  BOOST_TEST(nin::layer_registry().find_onnx_op("Conv")->name() == "convolution");
+  BOOST_TEST(nin::layer_registry().find_onnx_op("ReduceMean")->name() == "global_avg_pool");
+}
+
+BOOST_AUTO_TEST_CASE(the_registry_refuses_a_name_twice) {
+  nin::LayerRegistry registry;
+  const nin::LayerKind& relu = *nin::layer_registry().find("relu");
+  registry.add(relu);
+  nin::test::check_throws<nin::Error>([&] { registry.add(relu); },
+                                      {"layer registry: the kind 'relu' is registered twice"});
+  BOOST_TEST(registry.kinds().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_registry_refuses_an_onnx_op_mapped_twice) {
+  // A kind of another name that claims Relu too.
+  struct OtherRelu final : nin::LayerKind {
+    const nin::LayerKind& relu = *nin::layer_registry().find("relu");
+    std::string_view name() const override { return "other_relu"; }
+    nin::Shape output_shape(const LayerSpec& l, const nin::ShapeContext& c) const override {
+      return relu.output_shape(l, c);
+    }
+    nin::LayerNotation notation(const LayerSpec& l, nin::Language g) const override {
+      return relu.notation(l, g);
+    }
+    std::unique_ptr<nin::Layer> make(const LayerSpec& l, std::int64_t n, bool t) const override {
+      return relu.make(l, n, t);
+    }
+    void export_onnx(const LayerSpec& l, nin::OnnxLayerExport& o) const override {
+      relu.export_onnx(l, o);
+    }
+    std::vector<std::string_view> onnx_ops() const override { return {"Relu"}; }
+    void import_onnx(nin::OnnxNodeImport& n) const override { relu.import_onnx(n); }
+  } other;
+  nin::LayerRegistry registry;
+  registry.add(*nin::layer_registry().find("relu"));
+  nin::test::check_throws<nin::Error>([&] { registry.add(other); },
+                                      {"ONNX op 'Relu' maps to both 'relu' and 'other_relu'"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,7 +56,7 @@ Facts facts_of(const Conversion& c) {
     for (const auto& node : c.onnx->nodes) f.steps.push_back(node.op_type + " " + node.name);
   } else {
     for (const auto& layer : network.spec().layers)
-      f.steps.push_back(layer.name + " (" + std::string(to_string(layer.type)) + ")");
+      f.steps.push_back(layer.name + " (" + layer.type + ")");
   }
   f.values = stored_values(network, &f.tensors);
   f.normalization = !c.model.info.normalization.mean.empty();

@@ -1,22 +1,26 @@
 #pragma once
 // The rows of nin-params' table in the seed's notation (table 4.4): sizes as H×W×C, kernels as
-// (3×3)×16/1, parameter formulas as (3×3×3+1)×16, and the layer kinds in English or Chinese.
+// (3×3)×16/1, parameter formulas as (3×3×3+1)×16, and the layer kinds in English or Chinese, as
+// each layer kind writes itself (nin/layers/layer_kind.hpp).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "nin/layers/layer_kind.hpp"
 #include "nin/spec/layer_cost.hpp"
 #include "nin/spec/network_spec.hpp"
+#include "nin/spec/notation.hpp"
 
 namespace nin::params {
 
-enum class Language { en, zh };
+using nin::Language;
+using notation::hwc_text;
 
 struct LayerRow {
   std::string name;
-  LayerType type;
+  std::string type;
   std::string kind;  // in the chosen language
   Shape input;
   Shape output;
@@ -38,8 +42,5 @@ struct FullyConnectedHead {
   std::int64_t macs = 0;
 };
 std::optional<FullyConnectedHead> fully_connected_head(const NetworkSpec& spec);
-
-// 32×32×3 (height × width × channels, as the seed writes it)
-std::string hwc_text(const Shape& shape);
 
 }  // namespace nin::params

@@ -53,7 +53,7 @@ void write_json(std::ostream& out, const NetworkSpec& spec, const std::vector<La
   json layers = json::array();
   for (const auto& row : rows)
     layers.push_back({{"name", row.name},
-                      {"type", std::string(to_string(row.type))},
+                      {"type", row.type},
                       {"kind", row.kind},
                       {"input", hwc_array(row.input)},
                       {"output", hwc_array(row.output)},

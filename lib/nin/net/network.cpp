@@ -8,30 +8,10 @@
 #include "nin/layers/batch_norm.hpp"
 #include "nin/layers/convolution.hpp"
 #include "nin/layers/elementwise.hpp"
-#include "nin/layers/pooling.hpp"
+#include "nin/layers/layer_registry.hpp"
 
 namespace nin {
 namespace {
-
-std::unique_ptr<Layer> make_layer(const LayerSpec& spec, std::int64_t max_batch, bool training) {
-  switch (spec.type) {
-    case LayerType::convolution:
-      return std::make_unique<Convolution>(spec, max_batch, training);
-    case LayerType::relu:
-      return std::make_unique<Relu>(spec);
-    case LayerType::max_pool:
-      return std::make_unique<MaxPooling>(spec, max_batch, training);
-    case LayerType::avg_pool:
-      return std::make_unique<AveragePooling>(spec);
-    case LayerType::global_avg_pool:
-      return std::make_unique<GlobalAveragePooling>(spec);
-    case LayerType::dropout:
-      return std::make_unique<Dropout>(spec, max_batch, training);
-    case LayerType::batch_norm:
-      return std::make_unique<BatchNorm>(spec);
-  }
-  throw SpecError("layer '" + spec.name + "': unsupported type");
-}
 
 using Clock = std::chrono::steady_clock;
 double elapsed_ms(Clock::time_point start) {
@@ -56,7 +36,7 @@ Network::Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use)
   }
   std::size_t current = 0;  // buffer holding the latest output
   for (const auto& layer_spec : spec_.layers) {
-    if (layer_spec.type == LayerType::relu && !steps_.empty()) {
+    if (layer_spec.type == "relu" && !steps_.empty()) {
       Layer* target = steps_.back().layer.get();
       if (auto* bn = dynamic_cast<BatchNorm*>(target); bn && bn->folded())
         target = steps_[steps_.size() - 2].layer.get();  // the convolution that applies it
@@ -67,12 +47,12 @@ Network::Network(NetworkSpec spec, std::int64_t max_batch, NetworkUse use)
       }
     }
     Step step;
-    step.layer = make_layer(layer_spec, max_batch, training);
+    step.layer = kind_of(layer_spec).make(layer_spec, max_batch, training);
     step.input = current;
     step.input_shape = layer_spec.input;
     step.output_shape = layer_spec.output;
     bool folded = false;
-    if (!training && layer_spec.type == LayerType::batch_norm && !steps_.empty()) {
+    if (!training && layer_spec.type == "batch_norm" && !steps_.empty()) {
       auto* convolution = dynamic_cast<Convolution*>(steps_.back().layer.get());
       if (convolution && !convolution->fused_relu()) {
         auto* bn = static_cast<BatchNorm*>(step.layer.get());

@@ -6,11 +6,13 @@
 #include <bit>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "nin/core/error.hpp"
+#include "nin/layers/layer_registry.hpp"
+#include "nin/onnx/onnx_layer_mapping.hpp"
 #include "nin/onnx/onnx_metadata.hpp"
-#include "nin/onnx/onnx_pooling.hpp"
 
 namespace nin {
 namespace {
@@ -117,64 +119,65 @@ void add_normalization(ChainBuilder& chain, const Normalization& n, std::int64_t
   chain.add("Div", "normalization/div", "input/normalized", {"input/std"});
 }
 
-void add_layer(ChainBuilder& chain, const LayerSpec& layer,
-               const std::map<std::string, StoredTensor>& tensors, OnnxExport& summary) {
-  const std::string output = layer.name + "/output";
-  // Initializers for the named tensors of this layer, in the order the node takes them.
-  const auto constants = [&](std::initializer_list<const char*> names) {
+class NodeAttributes final : public OnnxNodeAttributes {
+ public:
+  explicit NodeAttributes(onnx::NodeProto& node) : node_(node) {}
+  OnnxNodeAttributes& integers(const char* name, const OnnxDims& values) override {
+    set_ints(node_, name, values);
+    return *this;
+  }
+  OnnxNodeAttributes& integer(const char* name, std::int64_t value) override {
+    set_int(node_, name, value);
+    return *this;
+  }
+  OnnxNodeAttributes& real(const char* name, float value) override {
+    set_float(node_, name, value);
+    return *this;
+  }
+
+ private:
+  onnx::NodeProto& node_;
+};
+
+// One layer's export onto the chain: its nodes are named after it, its output "<layer>/output",
+// its tensors the initializers "<layer>/<name>".
+class LayerExport final : public OnnxLayerExport {
+ public:
+  LayerExport(ChainBuilder& chain, const LayerSpec& layer,
+              const std::map<std::string, StoredTensor>& tensors, OnnxExport& summary, bool& flat)
+      : chain_(chain), layer_(layer), tensors_(tensors), summary_(summary), flat_(flat) {}
+
+  OnnxNodeAttributes& add_node(const char* op_type,
+                               std::initializer_list<const char*> names) override {
     std::vector<std::string> inputs;
     for (const char* name : names) {
-      const std::string key = layer.name + "/" + name;
-      const auto found = tensors.find(key);
-      if (found == tensors.end()) continue;  // a convolution without bias
-      chain.add_constant(key, found->second.dims, found->second.values);
+      const std::string key = layer_.name + "/" + name;
+      const auto found = tensors_.find(key);
+      if (found == tensors_.end()) continue;  // a convolution without bias
+      chain_.add_constant(key, found->second.dims, found->second.values);
       inputs.push_back(key);
     }
-    return inputs;
-  };
-  const Window2d& w = layer.window;
-  switch (layer.type) {
-    case LayerType::convolution: {
-      auto& node = chain.add("Conv", layer.name, output, constants({"weight", "bias"}));
-      set_ints(node, "kernel_shape", {w.kernel_h, w.kernel_w});
-      set_ints(node, "strides", {w.stride_h, w.stride_w});
-      set_ints(node, "pads", {w.pad_h, w.pad_w, w.pad_h, w.pad_w});
-      set_ints(node, "dilations", {1, 1});
-      set_int(node, "group", 1);
-      break;
-    }
-    case LayerType::relu:
-      chain.add("Relu", layer.name, output);
-      break;
-    case LayerType::max_pool:
-    case LayerType::avg_pool: {
-      const bool average = layer.type == LayerType::avg_pool;
-      const OnnxPooling p =
-          onnx_pooling_for(w, layer.ceil_mode, layer.input.height, layer.input.width);
-      auto& node = chain.add(average ? "AveragePool" : "MaxPool", layer.name, output);
-      set_ints(node, "kernel_shape", {p.kernel_h, p.kernel_w});
-      set_ints(node, "strides", {p.stride_h, p.stride_w});
-      set_ints(node, "pads", {p.pad_top, p.pad_left, p.pad_bottom, p.pad_right});
-      set_int(node, "ceil_mode", p.ceil_mode ? 1 : 0);
-      if (average) set_int(node, "count_include_pad", 0);
-      break;
-    }
-    case LayerType::batch_norm: {
-      auto& node = chain.add("BatchNormalization", layer.name, output,
-                             constants({"scale", "shift", "running_mean", "running_var"}));
-      set_float(node, "epsilon", static_cast<float>(layer.bn_eps));
-      // ONNX weighs the running statistic by momentum, nin the new batch statistic.
-      set_float(node, "momentum", static_cast<float>(1.0 - layer.bn_momentum));
-      break;
-    }
-    case LayerType::global_avg_pool:
-      chain.add("GlobalAveragePool", layer.name, output);
-      break;
-    case LayerType::dropout:
-      summary.dropped.push_back(layer.name);  // the identity at inference
-      break;
+    attributes_.push_back(std::make_unique<NodeAttributes>(
+        chain_.add(op_type, layer_.name, layer_.name + "/output", inputs)));
+    return *attributes_.back();
   }
-}
+
+  void flatten() override {
+    if (flat_) return;
+    set_int(chain_.add("Flatten", layer_.name + "/flatten", layer_.name + "/flat"), "axis", 1);
+    flat_ = true;
+  }
+
+  void leave_out() override { summary_.dropped.push_back(layer_.name); }
+
+ private:
+  ChainBuilder& chain_;
+  const LayerSpec& layer_;
+  const std::map<std::string, StoredTensor>& tensors_;
+  OnnxExport& summary_;
+  bool& flat_;
+  std::vector<std::unique_ptr<NodeAttributes>> attributes_;
+};
 
 }  // namespace
 
@@ -204,7 +207,11 @@ OnnxExport export_onnx(Network& network, const ModelInfo& info, const OnnxExport
   ChainBuilder chain(graph, summary, kOnnxInputName);
   if (!info.normalization.mean.empty()) add_normalization(chain, info.normalization, in.channels);
   const auto tensors = stored_tensors(network);
-  for (const auto& layer : spec.layers) add_layer(chain, layer, tensors, summary);
+  bool flat = false;  // [N, C·H·W] rather than [N, C, H, W]
+  for (const auto& layer : spec.layers) {
+    LayerExport out(chain, layer, tensors, summary, flat);
+    kind_of(layer).export_onnx(layer, out);
+  }
 
   // '/' keeps these node names apart from layer names.
   const char* output = options.softmax ? kOnnxProbabilitiesName : kOnnxLogitsName;

@@ -1,18 +1,19 @@
 #include "nin/onnx/onnx_graph_mapper.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "nin/core/error.hpp"
-#include "nin/onnx/onnx_pooling.hpp"
+#include "nin/layers/layer_registry.hpp"
+#include "nin/onnx/onnx_layer_mapping.hpp"
 #include "nin/onnx/onnx_tensors.hpp"
 
 namespace nin::onnx_mapping {
@@ -26,21 +27,18 @@ using onnx_tensors::dims_text;
 constexpr std::int64_t kMinOpset = 7;
 constexpr std::int64_t kMaxOpset = 22;
 
-const char* const kSupportedOps =
-    "Conv, Relu, MaxPool, AveragePool, BatchNormalization, Dropout, GlobalAveragePool, "
-    "ReduceMean, Flatten, Reshape, Squeeze, Identity, Pad (adding nothing), Constant, a leading "
-    "Sub/Div and a final Softmax";
+// The ops of the layer kinds, then those the mapper handles itself.
+std::string supported_ops() {
+  std::string text;
+  for (const LayerKind* kind : layer_registry().kinds())
+    for (const auto op : kind->onnx_ops()) text += std::string(op) + ", ";
+  return text +
+         "Flatten, Reshape, Squeeze, Identity, Pad (adding nothing), Constant, a leading Sub/Div "
+         "and a final Softmax";
+}
 
 std::string in_quotes(const std::string& text) {
   return "'" + text + "'";
-}
-
-// The shortest decimal that reads back as `value`, as a double: 1e-05f becomes 1e-05, not
-// 9.99999974737875e-06.
-double shortest_decimal(float value) {
-  char text[32];
-  const auto result = std::to_chars(text, text + sizeof text, value);
-  return std::strtod(std::string(text, result.ptr).c_str(), nullptr);
 }
 
 // ONNX names may hold anything; layer names are 1–64 letters, digits, '_', '-' or '.', starting
@@ -160,7 +158,7 @@ class GraphMapper {
     if (shape_.height != 1 || shape_.width != 1)
       throw FormatError(file_ + ": the graph ends with " + shape_text() +
                         " values per image; a nin network ends with one value per class "
-                        "(global average pooling)");
+                        "(global average pooling or a fully connected layer)");
   }
 
   ImportedModel result() {
@@ -271,25 +269,12 @@ class GraphMapper {
                         " is not on the path from the input to the output; nin maps one "
                         "chain of nodes");
     if (reads_current != node.input().begin() || node.output_size() < 1)
-      throw FormatError(where + " is not supported in this position; nin maps " + kSupportedOps);
+      throw FormatError(where + " is not supported in this position; nin maps " + supported_ops());
     check_extra_outputs_unused(node, where);
     if (!standard) unsupported(where);
-    if (op == "Conv") {
-      convolution(node, where);
-    } else if (op == "Relu") {
-      Attributes(node, where, {});
-      add_layer(LayerType::relu, node);
-    } else if (op == "MaxPool" || op == "AveragePool") {
-      pooling(node, where, op == "AveragePool");
-    } else if (op == "BatchNormalization") {
-      batch_norm(node, where);
-    } else if (op == "Dropout") {
-      dropout(node, where);
-    } else if (op == "GlobalAveragePool") {
-      Attributes(node, where, {});
-      global_pool(node, where);
-    } else if (op == "ReduceMean") {
-      reduce_mean(node, where);
+    if (const LayerKind* kind = layer_registry().find_onnx_op(op)) {
+      NodeImport import(*this, node, where);
+      kind->import_onnx(import);
     } else if (op == "Flatten" || op == "Reshape" || op == "Squeeze") {
       flatten(node, where);
     } else if (op == "Identity") {
@@ -307,7 +292,7 @@ class GraphMapper {
   }
 
   [[noreturn]] void unsupported(const std::string& where) const {
-    throw FormatError(where + ": unsupported op; nin maps " + kSupportedOps);
+    throw FormatError(where + ": unsupported op; nin maps " + supported_ops());
   }
 
   // Outputs beyond the first (Dropout's mask, MaxPool's indices, training statistics) must not be
@@ -334,31 +319,116 @@ class GraphMapper {
                         "before global pooling");
   }
 
-  DerivedLayer& add_layer(LayerType type, const onnx::NodeProto& node) {
+  DerivedLayer& add_layer(std::string_view type, const onnx::NodeProto& node) {
     layers_.push_back({});
     layers_.back().spec.type = type;
     layer_nodes_.emplace_back(node.name(), node.op_type());
     return layers_.back();
   }
 
+  // One node as a layer kind sees it (nin/onnx/onnx_layer_mapping.hpp).
+  class NodeImport final : public OnnxNodeImport {
+   public:
+    NodeImport(GraphMapper& mapper, const onnx::NodeProto& node, const std::string& where)
+        : mapper_(mapper), node_(node), where_(where) {}
+
+    const std::string& op() const override { return node_.op_type(); }
+    const std::string& where() const override { return where_; }
+    [[noreturn]] void fail(const std::string& what) const override {
+      throw FormatError(where_ + ": " + what);
+    }
+
+    void known_attributes(std::initializer_list<const char*> known) override {
+      attributes_.emplace(node_, where_, known);
+    }
+    bool has(const char* name) const override { return attributes().has(name); }
+    std::int64_t integer(const char* name, std::int64_t fallback) const override {
+      return attributes().integer(name, fallback);
+    }
+    float real(const char* name, float fallback) const override {
+      return attributes().real(name, fallback);
+    }
+    std::string text(const char* name, const std::string& fallback) const override {
+      return attributes().text(name, fallback);
+    }
+    OnnxDims integers(const char* name, const OnnxDims& fallback, std::size_t size) const override {
+      return attributes().integers(name, fallback, size);
+    }
+
+    int input_count() const override { return node_.input_size(); }
+    bool has_input(int i) const override {
+      return node_.input_size() > i && !node_.input(i).empty();
+    }
+    const std::string& input_name(int i) const override {
+      static const std::string none;
+      return node_.input_size() > i ? node_.input(i) : none;
+    }
+    OnnxDims dims(int i, const char* role) const override {
+      const onnx::TensorProto& tensor = mapper_.constant_input(node_, i, role, where_);
+      return onnx_tensors::checked_dims(tensor, where_ + ": " + role + " '" + node_.input(i) + "'");
+    }
+    OnnxFloats floats(int i, const char* role) const override {
+      const onnx::TensorProto& tensor = mapper_.constant_input(node_, i, role, where_);
+      const std::string tensor_where = where_ + ": " + role + " '" + node_.input(i) + "'";
+      OnnxFloats result;
+      result.dims = onnx_tensors::checked_dims(tensor, tensor_where);
+      result.values = onnx_tensors::read_floats(tensor, tensor_where);
+      return result;
+    }
+    OnnxDims integer_constant(int i, const char* role) const override {
+      const std::string tensor_where = where_ + ": " + role + " '" + node_.input(i) + "'";
+      return onnx_tensors::read_integers(mapper_.constants_.get(node_.input(i), tensor_where),
+                                         tensor_where);
+    }
+    bool is_false(int i, const char* role) const override {
+      const std::string tensor_where = where_ + ": " + role + " '" + node_.input(i) + "'";
+      const auto& tensor = mapper_.constants_.get(node_.input(i), tensor_where);
+      return tensor.data_type() == onnx::TensorProto::BOOL &&
+             (tensor.has_raw_data() ? tensor.raw_data() == std::string(1, '\0')
+                                    : tensor.int32_data_size() == 1 && tensor.int32_data(0) == 0);
+    }
+
+    const Shape& shape() const override { return mapper_.shape_; }
+    bool flat() const override { return mapper_.flat_; }
+    void require_planes() const override { mapper_.require_planes(where_); }
+    OnnxDims padding(const Window2d& window) const override {
+      return mapper_.padding(attributes(), window, where_);
+    }
+    void check_extents(const char* name, const OnnxDims& values) const override {
+      GraphMapper::check_extents(where_, name, values);
+    }
+
+    LayerSpec& add_layer(std::string_view type) override {
+      return mapper_.add_layer(type, node_).spec;
+    }
+    void add_tensor(const std::string& name, const OnnxDims& dims,
+                    std::vector<float> values) override {
+      mapper_.layers_.back().tensors.push_back({"", name, dims, std::move(values)});
+    }
+    void set_shape(const Shape& shape, bool flat) override {
+      mapper_.shape_ = shape;
+      mapper_.flat_ = flat;
+    }
+    void note(const std::string& text) override {
+      mapper_.notes_.push_back(where_.substr(mapper_.file_.size() + 2) + " " + text);
+    }
+
+   private:
+    const Attributes& attributes() const {
+      if (!attributes_) throw Error("internal error: " + where_ + ": attributes read before known");
+      return *attributes_;
+    }
+    GraphMapper& mapper_;
+    const onnx::NodeProto& node_;
+    const std::string& where_;
+    std::optional<Attributes> attributes_;
+  };
+
   const onnx::TensorProto& constant_input(const onnx::NodeProto& node, int i, const char* role,
                                           const std::string& where) const {
     if (node.input_size() <= i || node.input(i).empty())
       throw FormatError(where + ": has no " + role + " input");
     return constants_.get(node.input(i), where + ": " + role + " '" + node.input(i) + "'");
-  }
-
-  // A per-channel tensor of `channels` float32 values with dims [channels].
-  std::vector<float> channel_vector(const onnx::NodeProto& node, int i, const char* role,
-                                    const std::string& where) const {
-    const onnx::TensorProto& tensor = constant_input(node, i, role, where);
-    const std::string tensor_where = where + ": " + role + " '" + node.input(i) + "'";
-    const Dims dims = onnx_tensors::checked_dims(tensor, tensor_where);
-    if (dims != Dims{shape_.channels})
-      throw FormatError(tensor_where + " is " + dims_text(dims) + ", but the input has " +
-                        std::to_string(shape_.channels) + " channels (expected [" +
-                        std::to_string(shape_.channels) + "])");
-    return onnx_tensors::read_floats(tensor, tensor_where);
   }
 
   // Kernels, strides and pads within the limits of a spec (a JSON spec caps them the same way),
@@ -395,184 +465,6 @@ class GraphMapper {
     throw FormatError(where + ": auto_pad '" + auto_pad + "' is not an ONNX padding mode");
   }
 
-  void convolution(const onnx::NodeProto& node, const std::string& where) {
-    require_planes(where);
-    const Attributes a(node, where,
-                       {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"});
-    const std::int64_t group = a.integer("group", 1);
-    if (group != 1)
-      throw FormatError(where + ": group " + std::to_string(group) +
-                        " (a grouped convolution) is not supported; nin convolutions have group 1");
-    const Dims dilations = a.integers("dilations", {1, 1}, 2);
-    if (dilations != Dims{1, 1})
-      throw FormatError(where + ": dilations " + dims_text(dilations) +
-                        " are not supported; nin convolutions have dilation 1");
-    const std::string weight_where =
-        where + ": weight '" + (node.input_size() > 1 ? node.input(1) : "") + "'";
-    const onnx::TensorProto& weight = constant_input(node, 1, "weight", where);
-    const Dims w_dims = onnx_tensors::checked_dims(weight, weight_where);
-    if (w_dims.size() != 4 || w_dims[1] != shape_.channels || w_dims[0] < 1) {
-      const std::string expected =
-          w_dims.size() == 4
-              ? "[" + std::to_string(w_dims[0]) + "," + std::to_string(shape_.channels) + "," +
-                    std::to_string(w_dims[2]) + "," + std::to_string(w_dims[3]) + "]"
-              : "[outputs," + std::to_string(shape_.channels) + ",kernel_h,kernel_w]";
-      throw FormatError(weight_where + " is " + dims_text(w_dims) + ", but the input has " +
-                        std::to_string(shape_.channels) + " channels (expected " + expected + ")");
-    }
-    const Dims kernel = a.integers("kernel_shape", {w_dims[2], w_dims[3]}, 2);
-    if (kernel != Dims{w_dims[2], w_dims[3]})
-      throw FormatError(where + ": kernel_shape " + dims_text(kernel) + " contradicts weight " +
-                        dims_text(w_dims));
-    const Dims strides = a.integers("strides", {1, 1}, 2);
-    Window2d w{w_dims[2], w_dims[3], strides[0], strides[1], 0, 0};
-    if (w.stride_h < 1 || w.stride_w < 1)
-      throw FormatError(where + ": strides " + dims_text(strides) + " must be positive");
-    check_extents(where, "kernel_shape", kernel);
-    check_extents(where, "strides", strides);
-    const Dims pads = padding(a, w, where);
-    w.pad_h = pads[0];
-    w.pad_w = pads[1];
-    if (w.kernel_h < 1 || w.kernel_w < 1 || w.kernel_h > shape_.height + 2 * w.pad_h ||
-        w.kernel_w > shape_.width + 2 * w.pad_w)
-      throw FormatError(where + ": kernel " + dims_text(kernel) + " does not fit its input " +
-                        shape_text() + " with pads " + dims_text(pads));
-    const std::int64_t out_h =
-        convolution_output_size(shape_.height, w.kernel_h, w.stride_h, w.pad_h);
-    const std::int64_t out_w =
-        convolution_output_size(shape_.width, w.kernel_w, w.stride_w, w.pad_w);
-    // Uneven pads are fine when the extra end padding is never reached.
-    if ((shape_.height + pads[0] + pads[2] - w.kernel_h) / w.stride_h + 1 != out_h ||
-        (shape_.width + pads[1] + pads[3] - w.kernel_w) / w.stride_w + 1 != out_w)
-      throw FormatError(where + ": pads " + dims_text(pads) +
-                        " differ at the two ends of an axis; nin pads both ends equally");
-
-    DerivedLayer& layer = add_layer(LayerType::convolution, node);
-    layer.spec.outputs = w_dims[0];
-    layer.spec.window = w;
-    layer.tensors.push_back(
-        {"", "weight", w_dims, onnx_tensors::read_floats(weight, weight_where)});
-    layer.spec.bias = node.input_size() > 2 && !node.input(2).empty();
-    if (layer.spec.bias) {
-      const std::string bias_where = where + ": bias '" + node.input(2) + "'";
-      const onnx::TensorProto& bias = constant_input(node, 2, "bias", where);
-      const Dims b_dims = onnx_tensors::checked_dims(bias, bias_where);
-      if (b_dims != Dims{w_dims[0]})
-        throw FormatError(bias_where + " is " + dims_text(b_dims) + ", expected [" +
-                          std::to_string(w_dims[0]) + "] (one per output channel)");
-      layer.tensors.push_back({"", "bias", b_dims, onnx_tensors::read_floats(bias, bias_where)});
-    }
-    shape_ = {w_dims[0], out_h, out_w};
-  }
-
-  void pooling(const onnx::NodeProto& node, const std::string& where, bool average) {
-    require_planes(where);
-    const Attributes a = average ? Attributes(node, where,
-                                              {"kernel_shape", "strides", "pads", "ceil_mode",
-                                               "auto_pad", "dilations", "count_include_pad"})
-                                 : Attributes(node, where,
-                                              {"kernel_shape", "strides", "pads", "ceil_mode",
-                                               "auto_pad", "dilations", "storage_order"});
-    if (!a.has("kernel_shape")) throw FormatError(where + ": has no kernel_shape");
-    const Dims kernel = a.integers("kernel_shape", {}, 2);
-    const Dims strides = a.integers("strides", {1, 1}, 2);
-    const Dims dilations = a.integers("dilations", {1, 1}, 2);
-    if (dilations != Dims{1, 1})
-      throw FormatError(where + ": dilations " + dims_text(dilations) +
-                        " are not supported; nin pooling has dilation 1");
-    OnnxPooling p;
-    p.kernel_h = kernel[0];
-    p.kernel_w = kernel[1];
-    p.stride_h = strides[0];
-    p.stride_w = strides[1];
-    const Window2d w{p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, 0, 0};
-    if (w.stride_h < 1 || w.stride_w < 1 || w.kernel_h < 1 || w.kernel_w < 1)
-      throw FormatError(where + ": kernel_shape " + dims_text(kernel) + " and strides " +
-                        dims_text(strides) + " must be positive");
-    check_extents(where, "kernel_shape", kernel);
-    check_extents(where, "strides", strides);
-    const Dims pads = padding(a, w, where);
-    p.pad_top = pads[0];
-    p.pad_left = pads[1];
-    p.pad_bottom = pads[2];
-    p.pad_right = pads[3];
-    p.ceil_mode = a.integer("ceil_mode", 0) != 0;
-    p.count_include_pad = a.integer("count_include_pad", 0) != 0;
-    const PoolingMatch match = nin_window_for(p, shape_.height, shape_.width, average);
-    if (!match.problem.empty())
-      throw FormatError(where + " (input " + shape_text() + "): " + match.problem +
-                        "; nin cannot reproduce it exactly");
-    DerivedLayer& layer = add_layer(average ? LayerType::avg_pool : LayerType::max_pool, node);
-    layer.spec.window = match.window;
-    layer.spec.ceil_mode = match.ceil_mode;
-    shape_ = pooled_shape(shape_, match.window, match.ceil_mode);
-  }
-
-  void batch_norm(const onnx::NodeProto& node, const std::string& where) {
-    require_planes(where);
-    const Attributes a(
-        node, where,
-        {"epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs"});
-    if (a.integer("training_mode", 0) != 0)
-      throw FormatError(where +
-                        ": training_mode=1 normalises with batch statistics; nin maps "
-                        "inference with the running statistics");
-    if (a.integer("spatial", 1) != 1)
-      throw FormatError(where + ": spatial=0 (per-position statistics) is not supported");
-    const float epsilon = a.real("epsilon", 1e-5f);
-    if (!(epsilon > 0.0f && epsilon <= 1.0f))
-      throw FormatError(where + ": epsilon " + std::to_string(epsilon) +
-                        " is outside nin's range (0, 1]");
-    DerivedLayer& layer = add_layer(LayerType::batch_norm, node);
-    layer.spec.bn_eps = shortest_decimal(epsilon);
-    // ONNX weighs the running statistic by momentum, nin the new batch statistic; rounded to six
-    // digits, 1 − 0.9f reads 0.1.
-    const double momentum = 1.0 - static_cast<double>(a.real("momentum", 0.9f));
-    char text[32];
-    std::snprintf(text, sizeof text, "%.6g", momentum);
-    layer.spec.bn_momentum = std::strtod(text, nullptr);
-    if (!(layer.spec.bn_momentum > 0.0 && layer.spec.bn_momentum <= 1.0))
-      layer.spec.bn_momentum = 0.1;  // only further training uses it
-    const char* roles[] = {"scale", "bias", "mean", "var"};
-    const char* names[] = {"scale", "shift", "running_mean", "running_var"};
-    for (int i = 0; i < 4; ++i)
-      layer.tensors.push_back(
-          {"", names[i], {shape_.channels}, channel_vector(node, i + 1, roles[i], where)});
-  }
-
-  void dropout(const onnx::NodeProto& node, const std::string& where) {
-    const Attributes a(node, where, {"ratio", "is_test", "seed"});
-    float ratio = a.real("ratio", 0.5f);
-    if (node.input_size() > 1 && !node.input(1).empty()) {
-      const std::string ratio_where = where + ": ratio '" + node.input(1) + "'";
-      const auto& tensor = constants_.get(node.input(1), ratio_where);
-      const auto values = onnx_tensors::read_floats(tensor, ratio_where);
-      if (values.size() != 1) throw FormatError(ratio_where + " is not one value");
-      ratio = values[0];
-    }
-    if (node.input_size() > 2 && !node.input(2).empty()) {
-      const std::string mode_where = where + ": training_mode '" + node.input(2) + "'";
-      const auto& tensor = constants_.get(node.input(2), mode_where);
-      const bool is_false =
-          tensor.data_type() == onnx::TensorProto::BOOL &&
-          (tensor.has_raw_data() ? tensor.raw_data() == std::string(1, '\0')
-                                 : tensor.int32_data_size() == 1 && tensor.int32_data(0) == 0);
-      if (!is_false) throw FormatError(mode_where + " is not false; nin maps dropout at inference");
-    }
-    if (ratio >= 0.0f && ratio <= 0.99f) {
-      add_layer(LayerType::dropout, node).spec.dropout_ratio = shortest_decimal(ratio);
-    } else {
-      notes_.push_back(where.substr(file_.size() + 2) + " with ratio " + std::to_string(ratio) +
-                       " is left out (the identity at inference; nin's ratios are 0 to 0.99)");
-    }
-  }
-
-  void global_pool(const onnx::NodeProto& node, const std::string& where) {
-    require_planes(where);
-    add_layer(LayerType::global_avg_pool, node);
-    shape_.height = shape_.width = 1;
-  }
-
   // Axes normalised to 0..3 and sorted.
   Dims plane_axes(Dims axes) const {
     for (auto& axis : axes) axis = axis < 0 ? axis + 4 : axis;
@@ -590,27 +482,16 @@ class GraphMapper {
     return {};
   }
 
-  void reduce_mean(const onnx::NodeProto& node, const std::string& where) {
-    const Attributes a(node, where, {"axes", "keepdims", "noop_with_empty_axes"});
-    const Dims axes = plane_axes(axes_of(node, a, 1, where));
-    if (axes != Dims{2, 3})
-      throw FormatError(where + ": averages over axes " + dims_text(axes) +
-                        "; nin maps the mean over the plane (axes [2,3]) only");
-    global_pool(node, where);
-    if (a.integer("keepdims", 1) == 0) flat_ = true;
-  }
-
-  // Flatten, Reshape or Squeeze from [N, classes, 1, 1] to [N, classes]: nothing to compute.
+  // Flatten, Reshape or Squeeze from [N, C, H, W] to [N, C·H·W] (PyTorch's order, which a fully
+  // connected layer reads): nothing to compute. On a value that is flat already, the identity.
   void flatten(const onnx::NodeProto& node, const std::string& where) {
     const std::string& op = node.op_type();
     const Attributes a = op == "Flatten"   ? Attributes(node, where, {"axis"})
                          : op == "Reshape" ? Attributes(node, where, {"allowzero"})
                                            : Attributes(node, where, {"axes"});
-    if (shape_.height != 1 || shape_.width != 1)
-      throw FormatError(where + " flattens " + shape_text() +
-                        " features per image; nin networks end with global average pooling (one "
-                        "value per class), not a fully connected head");
-    const std::int64_t classes = shape_.channels;
+    const std::int64_t features = shape_.elements();
+    // The size of axis 1 as the graph sees it.
+    const std::int64_t axis1 = flat_ ? features : shape_.channels;
     bool ok = true;
     if (op == "Flatten") {
       const std::int64_t axis = a.integer("axis", 1);
@@ -624,22 +505,23 @@ class GraphMapper {
       ok = target.size() == 2;
       if (ok) {
         const std::int64_t n = target[0], k = target[1];
-        const bool k_ok = k == classes || k == -1 || (k == 0 && zero_copies);
+        const bool k_ok = k == features || k == -1 || (k == 0 && zero_copies && axis1 == features);
         const bool n_ok = (n == 0 && zero_copies) || (n == -1 && k != -1) ||
                           (fixed_batch_ > 0 && n == fixed_batch_);
         ok = k_ok && n_ok;
       }
       if (!ok)
         throw FormatError(where + ": reshapes to " + (target.empty() ? "[]" : dims_text(target)) +
-                          "; nin maps only a reshape to [batch, classes] after global pooling");
+                          "; nin maps only a reshape to [batch, " + std::to_string(features) +
+                          "] (flattening " + shape_text() + " features per image)");
     } else {
       const Dims axes = plane_axes(axes_of(node, a, 1, where));
-      ok = flat_ ? false : axes == Dims{2, 3};
+      ok = !flat_ && axes == Dims{2, 3} && shape_.height == 1 && shape_.width == 1;
     }
     if (!ok)
-      throw FormatError(where +
-                        ": does not give [batch, classes]; nin maps only flattening the "
-                        "pooled class scores");
+      throw FormatError(where + ": does not give [batch, " + std::to_string(features) +
+                        "]; nin maps only flattening the " + shape_text() +
+                        " features of each image");
     flat_ = true;
   }
 

@@ -10,6 +10,7 @@
 #include "nin/core/error.hpp"
 #include "nin/core/text_file.hpp"
 #include "nin/io/model_values.hpp"
+#include "nin/layers/layer_registry.hpp"
 #include "nin/onnx/onnx_graph_mapper.hpp"
 #include "nin/onnx/onnx_metadata.hpp"
 #include "nin/onnx/onnx_tensors.hpp"
@@ -33,29 +34,14 @@ std::string structure_difference(const NetworkSpec& stored, const NetworkSpec& g
   if (stored.classes != graph.classes) return "number of classes";
   std::vector<const LayerSpec*> a, b;
   for (const auto& l : stored.layers)
-    if (l.type != LayerType::dropout) a.push_back(&l);
+    if (!kind_of(l).identity_at_inference()) a.push_back(&l);
   for (const auto& l : graph.layers)
-    if (l.type != LayerType::dropout) b.push_back(&l);
+    if (!kind_of(l).identity_at_inference()) b.push_back(&l);
   if (a.size() != b.size()) return "number of layers";
   for (std::size_t i = 0; i < a.size(); ++i) {
     const LayerSpec& x = *a[i];
     const LayerSpec& y = *b[i];
-    const Window2d& u = x.window;
-    const Window2d& v = y.window;
-    const bool same_window = u.kernel_h == v.kernel_h && u.kernel_w == v.kernel_w &&
-                             u.stride_h == v.stride_h && u.stride_w == v.stride_w &&
-                             u.pad_h == v.pad_h && u.pad_w == v.pad_w;
-    bool same = x.type == y.type;
-    if (same && x.type == LayerType::convolution)
-      same = same_window && x.outputs == y.outputs && x.bias == y.bias;
-    // Pooling modes that differ give the same windows where they give the same counts (the
-    // import chooses ceil mode then, whatever the exporter's spec said).
-    if (same && (x.type == LayerType::max_pool || x.type == LayerType::avg_pool))
-      same = same_window &&
-             (x.ceil_mode == y.ceil_mode || pooled_shape(x.input, u, y.ceil_mode) == x.output);
-    if (same && x.type == LayerType::batch_norm)
-      same = static_cast<float>(x.bn_eps) == static_cast<float>(y.bn_eps);
-    if (!same) return "layer '" + x.name + "'";
+    if (x.type != y.type || !kind_of(x).same_computation(x, y)) return "layer '" + x.name + "'";
   }
   return "";
 }
@@ -76,9 +62,9 @@ void apply_metadata(ImportedModel& model, const onnx::ModelProto& proto) {
         // Same layers in the same order but for dropout: rename the tensors' layers.
         std::vector<std::string> stored_names, graph_names;
         for (const auto& l : stored.layers)
-          if (l.type != LayerType::dropout) stored_names.push_back(l.name);
+          if (!kind_of(l).identity_at_inference()) stored_names.push_back(l.name);
         for (const auto& l : spec.layers)
-          if (l.type != LayerType::dropout) graph_names.push_back(l.name);
+          if (!kind_of(l).identity_at_inference()) graph_names.push_back(l.name);
         std::map<std::string, std::string> rename;
         for (std::size_t i = 0; i < graph_names.size(); ++i)
           rename[graph_names[i]] = stored_names[i];

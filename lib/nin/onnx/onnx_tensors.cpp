@@ -1,5 +1,7 @@
 #include "nin/onnx/onnx_tensors.hpp"
 
+#include "nin/onnx/onnx_layer_mapping.hpp"
+
 #include <bit>
 #include <cstring>
 
@@ -76,9 +78,7 @@ void check_field_size(const onnx::TensorProto& tensor, const Field& field, std::
 }  // namespace
 
 std::string dims_text(const Dims& dims) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? "," : "") + std::to_string(dims[i]);
-  return text + "]";
+  return onnx_dims_text(dims);
 }
 
 GraphConstants::GraphConstants(const onnx::GraphProto& graph) {

@@ -4,6 +4,8 @@
 // activations are the float32 outputs of every layer per image, with ReLU and dropout in place.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "nin/spec/network_spec.hpp"
 
@@ -19,7 +21,11 @@ struct LayerCost {
 LayerCost layer_cost(const LayerSpec& layer);
 
 // True for layers that overwrite their input (ReLU, dropout) and so need no activation buffer.
-bool works_in_place(LayerType type);
+bool works_in_place(const LayerSpec& layer);
+
+// `value`, or SpecError "<where>: its <what> do not fit in 64 bits" when a count overflowed.
+std::int64_t checked_count(std::optional<std::int64_t> value, const std::string& where,
+                           const char* what);
 
 // Sum over all layers; throws SpecError naming the spec when a total does not fit in 64 bits.
 LayerCost network_cost(const NetworkSpec& spec);

@@ -8,161 +8,17 @@
 #include "nin/core/error.hpp"
 #include "nin/core/strict_json.hpp"
 #include "nin/core/text_file.hpp"
+#include "nin/layers/layer_registry.hpp"
+#include "nin/spec/spec_fields.hpp"
 
 namespace nin {
 namespace {
 
 using nlohmann::json;
 
-struct LayerTypeName {
-  LayerType type;
-  std::string_view name;
-};
-constexpr std::array<LayerTypeName, 7> kLayerTypes{{
-    {LayerType::convolution, "convolution"},
-    {LayerType::relu, "relu"},
-    {LayerType::max_pool, "max_pool"},
-    {LayerType::avg_pool, "avg_pool"},
-    {LayerType::global_avg_pool, "global_avg_pool"},
-    {LayerType::dropout, "dropout"},
-    {LayerType::batch_norm, "batch_norm"},
-}};
-
-std::vector<std::string_view> allowed_fields(LayerType type) {
-  switch (type) {
-    case LayerType::convolution:
-      return {"name", "type", "outputs", "kernel",  "stride",
-              "pad",  "bias", "init",    "lr_mult", "bias_lr_mult"};
-    case LayerType::max_pool:
-    case LayerType::avg_pool:
-      return {"name", "type", "kernel", "stride", "pad", "ceil_mode"};
-    case LayerType::dropout:
-      return {"name", "type", "ratio"};
-    case LayerType::batch_norm:
-      return {"name", "type", "momentum", "eps", "lr_mult", "bias_lr_mult"};
-    case LayerType::relu:
-    case LayerType::global_avg_pool:
-      return {"name", "type"};
-  }
-  return {};
-}
-
-std::string join(const std::vector<std::string_view>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
-
-std::string dims(std::int64_t h, std::int64_t w) {
-  return std::to_string(h) + "x" + std::to_string(w);
-}
-
 std::string shape_text(const Shape& s) {
   return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" +
          std::to_string(s.width);
-}
-
-// Reads fields of one JSON object and reports problems with a common prefix.
-class FieldReader {
- public:
-  FieldReader(const json& object, std::string context)
-      : object_(object), context_(std::move(context)) {}
-
-  [[noreturn]] void fail(const std::string& what) const { throw SpecError(context_ + ": " + what); }
-
-  void reject_unknown(const std::vector<std::string_view>& allowed) const {
-    for (const auto& [key, value] : object_.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        fail("unknown field '" + key + "'; valid fields: " + join(allowed));
-    }
-  }
-
-  bool has(const char* key) const { return object_.contains(key); }
-
-  std::string string(const char* key) const {
-    const json& v = require(key);
-    if (!v.is_string()) fail("field '" + std::string(key) + "' must be a string");
-    return v.get<std::string>();
-  }
-
-  std::int64_t integer(const char* key, std::int64_t min, std::int64_t max) const {
-    return checked_integer(require(key), key, min, max);
-  }
-
-  std::int64_t integer_or(const char* key, std::int64_t fallback, std::int64_t min,
-                          std::int64_t max) const {
-    return has(key) ? integer(key, min, max) : fallback;
-  }
-
-  // An integer or a [height, width] pair.
-  std::pair<std::int64_t, std::int64_t> pair_or(const char* key, std::int64_t fallback,
-                                                std::int64_t min, std::int64_t max) const {
-    if (!has(key)) return {fallback, fallback};
-    const json& v = object_.at(key);
-    if (v.is_array()) {
-      if (v.size() != 2) fail("field '" + std::string(key) + "' must be an integer or [h, w]");
-      return {checked_integer(v[0], key, min, max), checked_integer(v[1], key, min, max)};
-    }
-    const auto n = checked_integer(v, key, min, max);
-    return {n, n};
-  }
-
-  double number_or(const char* key, double fallback, double min, double max,
-                   bool min_inclusive = true) const {
-    if (!has(key)) return fallback;
-    const json& v = object_.at(key);
-    if (!v.is_number()) fail("field '" + std::string(key) + "' must be a number");
-    const double x = v.get<double>();
-    if (x > max || x < min || (!min_inclusive && x == min))
-      fail("field '" + std::string(key) + "' is " + v.dump() + ", expected a value in " +
-           (min_inclusive ? "[" : "(") + json(min).dump() + ", " + json(max).dump() + "]");
-    return x;
-  }
-
-  bool boolean_or(const char* key, bool fallback) const {
-    if (!has(key)) return fallback;
-    const json& v = object_.at(key);
-    if (!v.is_boolean()) fail("field '" + std::string(key) + "' must be true or false");
-    return v.get<bool>();
-  }
-
-  const json& require(const char* key) const {
-    if (!has(key)) fail("missing field '" + std::string(key) + "'");
-    return object_.at(key);
-  }
-
- private:
-  std::int64_t checked_integer(const json& v, const char* key, std::int64_t min,
-                               std::int64_t max) const {
-    if (!v.is_number_integer())
-      fail("field '" + std::string(key) + "' must be an integer, got " + v.dump());
-    // Unsigned values above int64 range arrive as unsigned; compare before converting.
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
-      fail("field '" + std::string(key) + "' is " + v.dump() + ", expected at most " +
-           std::to_string(max));
-    const auto n = v.get<std::int64_t>();
-    if (n < min)
-      fail("field '" + std::string(key) + "' is " + std::to_string(n) + ", expected at least " +
-           std::to_string(min));
-    if (n > max)
-      fail("field '" + std::string(key) + "' is " + std::to_string(n) + ", expected at most " +
-           std::to_string(max));
-    return n;
-  }
-
-  const json& object_;
-  std::string context_;
-};
-
-LayerType parse_layer_type(const std::string& text, const FieldReader& reader) {
-  for (const auto& entry : kLayerTypes)
-    if (entry.name == text) return entry.type;
-  std::vector<std::string_view> names;
-  for (const auto& entry : kLayerTypes) names.push_back(entry.name);
-  reader.fail("unknown layer type '" + text + "'; valid types: " + join(names));
 }
 
 // Names become HDF5 group names in model files, so "." and ".." must not be possible.
@@ -173,40 +29,6 @@ bool valid_layer_name(const std::string& name) {
   };
   return word(name[0]) && std::all_of(name.begin(), name.end(),
                                       [&](char c) { return word(c) || c == '-' || c == '.'; });
-}
-
-WeightInit parse_init(const json& v, const FieldReader& layer) {
-  if (!v.is_object()) layer.fail("field 'init' must be an object such as {\"type\": \"kaiming\"}");
-  if (!v.contains("type") || !v.at("type").is_string())
-    layer.fail("field 'init' needs \"type\": \"gaussian\" or \"kaiming\"");
-  const auto type = v.at("type").get<std::string>();
-  WeightInit init;
-  if (type == "kaiming") {
-    for (const auto& [key, value] : v.items())
-      if (key != "type") layer.fail("init: unknown field '" + key + "'; valid fields: type");
-    init.kind = InitKind::kaiming;
-  } else if (type == "gaussian") {
-    for (const auto& [key, value] : v.items())
-      if (key != "type" && key != "std")
-        layer.fail("init: unknown field '" + key + "'; valid fields: type, std");
-    if (!v.contains("std") || !v.at("std").is_number() || v.at("std").get<double>() <= 0)
-      layer.fail("init: gaussian needs a positive \"std\"");
-    init.kind = InitKind::gaussian;
-    init.std = v.at("std").get<double>();
-  } else {
-    layer.fail("init: unknown type '" + type + "'; valid types: gaussian, kaiming");
-  }
-  return init;
-}
-
-// kernel (required), stride (1) and pad (0) of a convolution or pooling layer.
-Window2d read_window(const FieldReader& reader) {
-  reader.require("kernel");
-  Window2d w;
-  std::tie(w.kernel_h, w.kernel_w) = reader.pair_or("kernel", 1, 1, kMaxSpecExtent);
-  std::tie(w.stride_h, w.stride_w) = reader.pair_or("stride", 1, 1, kMaxSpecExtent);
-  std::tie(w.pad_h, w.pad_w) = reader.pair_or("pad", 0, 0, kMaxSpecExtent);
-  return w;
 }
 
 LayerSpec parse_layer(const json& v, std::size_t index, const std::string& source) {
@@ -220,53 +42,19 @@ LayerSpec parse_layer(const json& v, std::size_t index, const std::string& sourc
                "' must be 1 to 64 characters of letters, digits, '_', '-' or '.', starting with a "
                "letter, digit or '_'");
   FieldReader reader(v, "'" + source + "': layer '" + layer.name + "'");
-  layer.type = parse_layer_type(reader.string("type"), reader);
-  reader.reject_unknown(allowed_fields(layer.type));
-
-  switch (layer.type) {
-    case LayerType::convolution: {
-      layer.outputs = reader.integer("outputs", 1, kMaxSpecChannels);
-      layer.window = read_window(reader);
-      layer.bias = reader.boolean_or("bias", true);
-      if (reader.has("init")) layer.init = parse_init(v.at("init"), reader);
-      layer.lr_mult = reader.number_or("lr_mult", 1.0, 0.0, 1e6);
-      layer.bias_lr_mult = reader.number_or("bias_lr_mult", 1.0, 0.0, 1e6);
-      break;
-    }
-    case LayerType::max_pool:
-    case LayerType::avg_pool: {
-      layer.window = read_window(reader);
-      layer.ceil_mode = reader.boolean_or("ceil_mode", true);
-      if (layer.window.pad_h >= layer.window.kernel_h ||
-          layer.window.pad_w >= layer.window.kernel_w)
-        reader.fail("pad " + dims(layer.window.pad_h, layer.window.pad_w) +
-                    " must be smaller than the kernel " +
-                    dims(layer.window.kernel_h, layer.window.kernel_w));
-      break;
-    }
-    case LayerType::dropout:
-      layer.dropout_ratio = reader.number_or("ratio", 0.5, 0.0, 0.99);
-      break;
-    case LayerType::batch_norm:
-      layer.bn_momentum = reader.number_or("momentum", 0.1, 0.0, 1.0, false);
-      layer.bn_eps = reader.number_or("eps", 1e-5, 0.0, 1.0, false);
-      layer.lr_mult = reader.number_or("lr_mult", 1.0, 0.0, 1e6);
-      layer.bias_lr_mult = reader.number_or("bias_lr_mult", 1.0, 0.0, 1e6);
-      break;
-    case LayerType::relu:
-    case LayerType::global_avg_pool:
-      break;
-  }
+  layer.type = reader.string("type");
+  const LayerKind* kind = layer_registry().find(layer.type);
+  if (!kind)
+    reader.fail("unknown layer type '" + layer.type +
+                "'; valid types: " + join_words(layer_registry().names()));
+  std::vector<std::string_view> fields{"name", "type"};
+  for (const auto field : kind->fields()) fields.push_back(field);
+  reader.reject_unknown(fields);
+  kind->read(reader, layer);
   return layer;
 }
 
 }  // namespace
-
-std::string_view to_string(LayerType type) {
-  for (const auto& entry : kLayerTypes)
-    if (entry.type == type) return entry.name;
-  return "unknown";
-}
 
 std::int64_t convolution_output_size(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                                      std::int64_t pad) {
@@ -356,71 +144,22 @@ void infer_shapes(NetworkSpec& spec) {
     throw SpecError(quoted + ": input " + shape_text(spec.input) +
                     " has more than 2^31 elements per image");
   Shape shape = spec.input;
-  const LayerSpec* last_convolution = nullptr;
+  ShapeContext context{spec};
+  const LayerSpec* flattened_by = nullptr;
   for (auto& layer : spec.layers) {
-    const auto fail = [&](const std::string& what) {
-      throw SpecError(quoted + ": layer '" + layer.name + "' (" +
-                      std::string(to_string(layer.type)) + "): " + what);
-    };
+    const LayerKind& kind = kind_of(layer);
     layer.input = shape;
-    const Window2d& w = layer.window;
-    switch (layer.type) {
-      case LayerType::convolution:
-      case LayerType::max_pool:
-      case LayerType::avg_pool: {
-        if (w.kernel_h <= 0 || w.kernel_w <= 0) fail("kernel must be positive");
-        if (w.stride_h <= 0 || w.stride_w <= 0) fail("stride must be at least 1");
-        if (w.pad_h < 0 || w.pad_w < 0) fail("pad must not be negative");
-        // Specs built in code (from an ONNX graph) skip the parser's limits; with these, no size
-        // below can overflow.
-        for (const auto extent : {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_h, w.pad_w})
-          if (extent > kMaxSpecExtent)
-            fail("kernel " + dims(w.kernel_h, w.kernel_w) + ", stride " +
-                 dims(w.stride_h, w.stride_w) + " and pad " + dims(w.pad_h, w.pad_w) +
-                 " must be at most " + std::to_string(kMaxSpecExtent));
-        const auto padded_h = shape.height + 2 * w.pad_h;
-        const auto padded_w = shape.width + 2 * w.pad_w;
-        if (w.kernel_h > padded_h || w.kernel_w > padded_w)
-          fail("kernel " + dims(w.kernel_h, w.kernel_w) + " is larger than its padded input " +
-               dims(padded_h, padded_w) + " (input " + shape_text(shape) + ")");
-        if (layer.type == LayerType::convolution) {
-          if (layer.outputs <= 0 || layer.outputs > kMaxSpecChannels)
-            fail("outputs " + std::to_string(layer.outputs) + " must be in 1.." +
-                 std::to_string(kMaxSpecChannels));
-          const auto weights =
-              checked_product({w.kernel_h, w.kernel_w, shape.channels, layer.outputs});
-          if (!weights || *weights > kMaxSpecElements)
-            fail("(" + dims(w.kernel_h, w.kernel_w) + "x" + std::to_string(shape.channels) + ")x" +
-                 std::to_string(layer.outputs) + " weights are more than 2^31");
-          shape = {layer.outputs,
-                   convolution_output_size(shape.height, w.kernel_h, w.stride_h, w.pad_h),
-                   convolution_output_size(shape.width, w.kernel_w, w.stride_w, w.pad_w)};
-          last_convolution = &layer;
-        } else {
-          shape = pooled_shape(shape, w, layer.ceil_mode);
-        }
-        break;
-      }
-      case LayerType::global_avg_pool:
-        if (!last_convolution) fail("needs a convolution before it");
-        if (shape.channels != spec.classes)
-          throw SpecError(quoted + ": layer '" + last_convolution->name + "' gives " +
-                          std::to_string(shape.channels) + " channels before global pooling '" +
-                          layer.name + "', but the network has " + std::to_string(spec.classes) +
-                          " classes");
-        shape.height = 1;
-        shape.width = 1;
-        break;
-      case LayerType::relu:
-      case LayerType::dropout:
-      case LayerType::batch_norm:
-        break;
-    }
+    if (flattened_by && kind.needs_planes())
+      context.fail(layer, "needs image planes, but '" + flattened_by->name +
+                              "' made them one vector per image");
+    shape = kind.output_shape(layer, context);
     if (shape.height <= 0 || shape.width <= 0 || shape.channels <= 0)
-      fail("output size " + shape_text(shape) + " is not positive");
+      context.fail(layer, "output size " + shape_text(shape) + " is not positive");
     if (shape.elements() > kMaxSpecElements)
-      fail("output " + shape_text(shape) + " has more than 2^31 elements per image");
+      context.fail(layer, "output " + shape_text(shape) + " has more than 2^31 elements per image");
     layer.output = shape;
+    if (kind.sets_outputs()) context.last_with_outputs = &layer;
+    if (kind.flattens()) flattened_by = &layer;
   }
   const Shape expected{spec.classes, 1, 1};
   if (!(shape == expected))
@@ -435,9 +174,8 @@ NetworkSpec with_input(NetworkSpec spec, Shape input) {
 }
 
 NetworkSpec with_classes(NetworkSpec spec, std::int64_t classes) {
-  const auto last = std::find_if(spec.layers.rbegin(), spec.layers.rend(), [](const LayerSpec& l) {
-    return l.type == LayerType::convolution;
-  });
+  const auto last = std::find_if(spec.layers.rbegin(), spec.layers.rend(),
+                                 [](const LayerSpec& l) { return kind_of(l).sets_outputs(); });
   if (last == spec.layers.rend())
     throw SpecError("'" + spec.source + "': has no convolution to give " + std::to_string(classes) +
                     " outputs");
@@ -459,44 +197,11 @@ std::string to_json_text(const NetworkSpec& spec) {
   doc["classes"] = spec.classes;
   if (!spec.class_names.empty()) doc["class_names"] = spec.class_names;
   json layers = json::array();
-  const auto pair = [](std::int64_t a, std::int64_t b) { return a == b ? json(a) : json{a, b}; };
   for (const auto& l : spec.layers) {
     json j;
     j["name"] = l.name;
-    j["type"] = std::string(to_string(l.type));
-    switch (l.type) {
-      case LayerType::convolution:
-        j["outputs"] = l.outputs;
-        [[fallthrough]];
-      case LayerType::max_pool:
-      case LayerType::avg_pool:
-        j["kernel"] = pair(l.window.kernel_h, l.window.kernel_w);
-        j["stride"] = pair(l.window.stride_h, l.window.stride_w);
-        j["pad"] = pair(l.window.pad_h, l.window.pad_w);
-        if (l.type == LayerType::convolution) {
-          j["bias"] = l.bias;
-          j["init"] = l.init.kind == InitKind::gaussian
-                          ? json{{"type", "gaussian"}, {"std", l.init.std}}
-                          : json{{"type", "kaiming"}};
-          if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
-          if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
-        } else if (!l.ceil_mode) {
-          j["ceil_mode"] = false;  // only when false: specs in ceil mode read as they always did
-        }
-        break;
-      case LayerType::dropout:
-        j["ratio"] = l.dropout_ratio;
-        break;
-      case LayerType::batch_norm:
-        j["momentum"] = l.bn_momentum;
-        j["eps"] = l.bn_eps;
-        if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
-        if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
-        break;
-      case LayerType::relu:
-      case LayerType::global_avg_pool:
-        break;
-    }
+    j["type"] = l.type;
+    kind_of(l).write(l, j);
     layers.push_back(std::move(j));
   }
   doc["layers"] = std::move(layers);

@@ -32,18 +32,6 @@ struct Shape {
   bool operator==(const Shape&) const = default;
 };
 
-enum class LayerType {
-  convolution,
-  relu,
-  max_pool,
-  avg_pool,
-  global_avg_pool,
-  dropout,
-  batch_norm
-};
-
-std::string_view to_string(LayerType type);
-
 // Kernel, stride and padding of a convolution or pooling window.
 struct Window2d {
   std::int64_t kernel_h = 1, kernel_w = 1;
@@ -63,16 +51,18 @@ struct WeightInit {
   double std = 0.0;  // used by gaussian only
 };
 
+// One layer: its type names a kind of the layer registry (nin/layers/layer_registry.hpp), which
+// reads, checks and uses the fields that type has.
 struct LayerSpec {
   std::string name;
-  LayerType type = LayerType::relu;
+  std::string type;
   Window2d window;            // convolution, max_pool, avg_pool
-  std::int64_t outputs = 0;   // convolution: output channels
-  bool bias = true;           // convolution
+  std::int64_t outputs = 0;   // convolution, fully_connected: output channels
+  bool bias = true;           // convolution, fully_connected
   bool ceil_mode = true;      // max_pool, avg_pool: Caffe's ceil-mode output size, else floor mode
-  WeightInit init;            // convolution
-  double lr_mult = 1.0;       // convolution weights, batch_norm scale
-  double bias_lr_mult = 1.0;  // convolution bias, batch_norm shift
+  WeightInit init;            // convolution, fully_connected
+  double lr_mult = 1.0;       // weights, batch_norm scale
+  double bias_lr_mult = 1.0;  // biases, batch_norm shift
   double dropout_ratio = 0.5;
   double bn_momentum = 0.1;  // weight of the new batch statistic in the running average
   double bn_eps = 1e-5;
@@ -110,8 +100,9 @@ void infer_shapes(NetworkSpec& spec);
 // The same network for another input shape; shapes are re-inferred.
 NetworkSpec with_input(NetworkSpec spec, Shape input);
 
-// The same network for another number of classes: the last convolution's outputs follow the new
-// count. Class names that no longer fit are dropped. Shapes are re-inferred.
+// The same network for another number of classes: the outputs of the last layer that sets them (a
+// convolution or fully connected layer) follow the new count. Class names that no longer fit are
+// dropped. Shapes are re-inferred.
 NetworkSpec with_classes(NetworkSpec spec, std::int64_t classes);
 
 // Output length of a convolution (floor) and of a pooling window: in Caffe's ceil mode, nin's

@@ -16,7 +16,7 @@ std::string dims_text(const std::vector<std::int64_t>& dims) {
 
 // One layer's tensors, parameters then state, by tensor name.
 struct LayerTensors {
-  LayerType type = LayerType::relu;
+  std::string type;
   std::vector<std::pair<std::string, std::vector<std::int64_t>>> shapes;
   std::vector<float*> values;
   std::vector<std::int64_t> sizes;
@@ -68,7 +68,7 @@ WeightTransfer transfer_weights(const ModelContents& model, Network& network,
     else if (from == source.end())
       reason = "not in the model";
     else if (from->second.type != to.type)
-      reason = "a " + std::string(to_string(from->second.type)) + " layer in the model";
+      reason = "a " + from->second.type + " layer in the model";
     else if (from->second.shapes != to.shapes) {
       const auto& a = from->second.shapes;
       const auto& b = to.shapes;
