@@ -12,6 +12,7 @@
 #include "nin-eval/ranks.hpp"
 #include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
+#include "nin/data/image_translate.hpp"
 #include "nin/spec/network_spec.hpp"
 #include "nin/train/evaluate.hpp"
 
@@ -98,6 +99,7 @@ int evaluate_on_data(std::string_view tool, Communicator& comm,
   for (const auto& path : models) {
     ModelResult model;
     model.path = path;
+    std::vector<ModelResult> rows;  // one per shift, kept only when every shift was evaluated
     const auto fail = [&] {
       model.error = report_model_failure(tool, path);
       status = cli::kFailure;
@@ -117,6 +119,9 @@ int evaluate_on_data(std::string_view tool, Communicator& comm,
       fail();
       continue;
     }
+    // A shift that moves every pixel out of the model's input is a mistake in the command, not in
+    // the model: it ends the run.
+    on_every_rank(comm, [&] { check_shift_fits(options.shift, contents->spec.input, path); });
     // A data set that cannot be read fails the run, not one model; one that cannot be made
     // for this model (an image folder for 2 input channels) fails the model.
     const Dataset* dataset_pointer = nullptr;
@@ -145,15 +150,28 @@ int evaluate_on_data(std::string_view tool, Communicator& comm,
       model.network = contents->spec.name.empty() ? "-" : contents->spec.name;
       std::function<void(const Prediction&)> sink;
       if (writer) sink = [&](const Prediction& p) { writer->write(path, p, model.class_names); };
-      model.result =
-          evaluate(comm, *network, dataset, {}, contents->info.normalization, options.top_k, sink);
+      // Each shift evaluates a translated copy of the raw images, so that the model's
+      // normalisation sees a black raw image where pixels were uncovered, and every rank holds
+      // the same samples as without a shift.
+      const std::vector<Translation> shifts =
+          options.shift.shifts.empty() ? std::vector<Translation>{{}} : options.shift.shifts;
+      for (const Translation& shift : shifts) {
+        std::optional<Dataset> moved;
+        if (!shift.is_identity()) moved = translated(dataset, shift);
+        ModelResult row = model;
+        row.shift = shift;
+        row.result = evaluate(comm, *network, moved ? *moved : dataset, {},
+                              contents->info.normalization, options.top_k, sink);
+        rows.push_back(std::move(row));
+      }
     } catch (const std::bad_alloc&) {
       throw;
     } catch (...) {
       fail();
       continue;
     }
-    results.push_back(std::move(model));
+    results.insert(results.end(), std::make_move_iterator(rows.begin()),
+                   std::make_move_iterator(rows.end()));
   }
   if (!comm.is_writer()) return status;
   if (options.predictions) {
@@ -164,7 +182,10 @@ int evaluate_on_data(std::string_view tool, Communicator& comm,
                   << m.result.mean_loss() << " on " << m.result.samples << " images\n";
     return status;
   }
-  write_summary(out, results, options.format, options.confusion);
+  if (options.shift.sweep())
+    write_shift_sweep(out, results, options.format);
+  else
+    write_summary(out, results, options.format, options.confusion);
   return status;
 }
 

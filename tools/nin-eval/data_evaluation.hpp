@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "nin-eval/shift_options.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/dist/communicator.hpp"
 #include "nin/io/input_preprocessing.hpp"
@@ -27,11 +28,15 @@ struct DataEvaluationOptions {
   std::int64_t batch = 256;
   bool confusion = false;    // per-class metrics and confusion matrices in the summary
   bool predictions = false;  // one line per sample on `out`, the summary on stderr
+  // Translations of the images: with one shift, the output of a plain evaluation on the moved
+  // images; with a sweep, one row per model and shift instead of the summary.
+  ShiftRequest shift;
 };
 
 // Evaluates each model at `models` and prints on `out` (on the writer rank). A model that cannot
 // be read or evaluated gets an error row and a line on stderr, and the result is then
-// cli::kFailure; a data set that cannot be read throws, on every rank alike.
+// cli::kFailure; a data set that cannot be read throws, on every rank alike, and so does a shift
+// that does not fit a model's input (UsageError, before that model is evaluated).
 int evaluate_on_data(std::string_view tool, Communicator& comm,
                      const std::vector<std::string>& models, const DataEvaluationOptions& options,
                      std::ostream& out);

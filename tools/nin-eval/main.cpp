@@ -10,6 +10,7 @@
 #include "common/preprocessing_options.hpp"
 #include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
+#include "nin-eval/shift_options.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/data/dataset.hpp"
@@ -25,6 +26,10 @@ int main(int argc, char** argv) {
       "CIFAR-10 or CIFAR-100 directory, an image folder or an HDF5 file): one summary row per\n"
       "model; --confusion adds per-class precision/recall/F1 and the confusion matrix;\n"
       "--predictions prints one line per sample (with every logit in --format json).\n"
+      "--shift DX,DY evaluates on the images moved DX pixels right and DY down (negative: left,\n"
+      "up), the uncovered pixels black; --shift-sweep N prints one row per model and shift (dx, "
+      "dy)\n"
+      "for every dx and dy in -N..N, dx the outer loop, both ascending.\n"
       "--images predicts image files (PNG, JPEG), or with '-' the paths read from standard input,\n"
       "one line per file in input order.\n"
       "Under mpirun (-np N) the samples of the data set are shared among the N processes and\n"
@@ -54,6 +59,8 @@ int main(int argc, char** argv) {
         ("top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy and predictions")
         ("confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")
         ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr; json adds the logits)")
+        ("shift", po::value<std::string>(), "evaluate on the images moved DX pixels right, DY down (DX,DY; negative: left, up), uncovered pixels black")
+        ("shift-sweep", po::value<std::int64_t>(), "evaluate every shift with DX, DY in -N..N (N in 1..16): one row per model and shift")
         ("batch", po::value(&batch)->default_value(256), "images per forward pass")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
     // clang-format on
@@ -77,6 +84,21 @@ int main(int argc, char** argv) {
     nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     nin::ThreadLimit thread_limit(nin::threads_per_rank(threads, run.comm().ranks_on_host()));
     const auto preprocessing = preprocessing_options.parse();
+    const auto given = [&](const char* option) { return values.count(option) > 0; };
+    if (!images.empty())
+      for (const char* option : {"shift", "shift-sweep"})
+        if (given(option))
+          throw nin::UsageError(std::string("--") + option +
+                                " applies to data sets, not to --images");
+    const auto shift = nin::eval_tool::parse_shift_request(
+        given("shift") ? std::optional(values["shift"].as<std::string>()) : std::nullopt,
+        given("shift-sweep") ? std::optional(values["shift-sweep"].as<std::int64_t>())
+                             : std::nullopt);
+    if (shift.sweep())
+      for (const char* option : {"predictions", "confusion"})
+        if (!values[option].defaulted())
+          throw nin::UsageError(std::string("--shift-sweep prints one row per model and shift: ") +
+                                "--" + option + " cannot be added to it");
     if (!images.empty()) {
       if (models.size() != 1)
         throw nin::UsageError("--images predicts with one model; " + std::to_string(models.size()) +
@@ -125,6 +147,7 @@ int main(int argc, char** argv) {
     o.batch = batch;
     o.confusion = confusion;
     o.predictions = predictions;
+    o.shift = shift;
     // The data set and the models are read in the collective part, each step agreed on by every
     // rank (data_evaluation.hpp): a model that one rank cannot read is an error row, not the end.
     run.setup_done();

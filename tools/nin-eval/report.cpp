@@ -192,6 +192,55 @@ void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cl
   }
 }
 
+void write_shift_sweep(std::ostream& out, const std::vector<ModelResult>& models,
+                       cli::Format format) {
+  if (format == cli::Format::json) {
+    using json = nlohmann::ordered_json;
+    json list = json::array();
+    for (const auto& m : models) {
+      if (!m.error.empty()) {
+        list.push_back({{"model", m.path}, {"error", m.error}});
+        continue;
+      }
+      list.push_back({{"model", m.path},
+                      {"dx", m.shift.dx},
+                      {"dy", m.shift.dy},
+                      {"top1_accuracy", m.result.accuracy()},
+                      {"mean_loss", m.result.mean_loss()},
+                      {"top_k", m.result.top_k},
+                      {"topk_accuracy", m.result.topk_accuracy()}});
+    }
+    out << cli::json_text(json{{"shifts", list}}, 2) << "\n";
+    return;
+  }
+  const bool markdown = format == cli::Format::md;
+  const auto first_good = std::find_if(models.begin(), models.end(),
+                                       [](const ModelResult& m) { return m.error.empty(); });
+  const std::int64_t k = first_good == models.end() ? 5 : first_good->result.top_k;
+  cli::Table table;
+  table.header =
+      markdown ? std::vector<std::string>{"Model", "DX",   "DY",
+                                          "Top-1", "Loss", "Top-" + std::to_string(k)}
+               : std::vector<std::string>{
+                     "model", "dx", "dy", "top1_accuracy", "mean_loss", "topk_accuracy", "error"};
+  table.right_aligned = {false, true, true, true, true, true, false};
+  for (const auto& m : models) {
+    if (!m.error.empty()) {
+      table.rows.push_back({m.path, markdown ? "error: " + m.error : "", "", "", "", ""});
+      if (!markdown) table.rows.back().push_back(m.error);
+      continue;
+    }
+    const auto& r = m.result;
+    table.rows.push_back({m.path, std::to_string(m.shift.dx), std::to_string(m.shift.dy),
+                          markdown ? percent(r.accuracy()) : number(r.accuracy(), 6),
+                          number(r.mean_loss(), markdown ? 4 : 6),
+                          markdown ? percent(r.topk_accuracy()) : number(r.topk_accuracy(), 6)});
+    if (!markdown) table.rows.back().emplace_back();
+  }
+  if (markdown) return cli::write_markdown(out, table);
+  cli::write_delimited(out, table, format == cli::Format::csv ? ',' : '\t');
+}
+
 PredictionWriter::PredictionWriter(std::ostream& out, cli::Format format)
     : out_(out), format_(format), separator_(format == cli::Format::tsv ? '\t' : ',') {
   if (format_ != cli::Format::json)

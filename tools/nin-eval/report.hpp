@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "nin/data/image_translate.hpp"
 #include "nin/train/evaluate.hpp"
 
 namespace nin::eval_tool {
@@ -17,6 +18,7 @@ struct ModelResult {
   std::string network;
   std::vector<std::string> class_names;
   EvaluationResult result;
+  Translation shift;  // of the images the result was measured on
   std::string error;  // why the model could not be evaluated (then nothing else is set)
 };
 
@@ -36,6 +38,14 @@ void add_prediction_keys(nlohmann::ordered_json& line, const Prediction& p,
 // in the Network column; csv/tsv: an `error` column, empty for the others; json: an `error` key).
 void write_summary(std::ostream& out, const std::vector<ModelResult>& models, cli::Format format,
                    bool details);
+
+// One row per model and shift, in the order of `models`: model, dx, dy, top-1 accuracy, mean
+// loss, top-k accuracy (md: percentages; csv, tsv, json: fractions, as in the summary). A model
+// with an error gets one row with its message (md: in the DX column; csv/tsv: an `error` column;
+// json: an `error` key). JSON: {"shifts": [{"model", "dx", "dy", "top1_accuracy", "mean_loss",
+// "top_k", "topk_accuracy"}, ...]}.
+void write_shift_sweep(std::ostream& out, const std::vector<ModelResult>& models,
+                       cli::Format format);
 
 // One line per sample; csv/tsv with a header row, or JSON lines (which add every logit, written
 // exactly: each number reads back as the same float32).

@@ -4,7 +4,8 @@
 #   mpi_eval.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
 # Scenarios: summary (md, csv, tsv, json, with and without --confusion, two models), predictions
 # (csv, json), empty-ranks (more processes than batches), failure (a model that cannot be read),
-# image-folder (a data set decoded for the model), images (--images runs in rank 0 alone).
+# image-folder (a data set decoded for the model), images (--images runs in rank 0 alone), shift
+# (--shift and --shift-sweep).
 # Skipped (77) without mpirun.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
@@ -89,6 +90,15 @@ image-folder)
   # Decoded for the model's input on every process, then shared like any data set.
   "$bin/image_fixture" folder "$data" folder --train 200 --test 300 --jpeg-every 5
   same image-folder model.h5 --data folder --batch 64 --confusion
+  ;;
+shift)
+  # Each process translates the images it evaluates: the bytes of one process for a shift, a
+  # sweep, and predictions on shifted images.
+  train 8 other.h5
+  same shift-md model.h5 other.h5 "${eval_args[@]}" --shift 3,-2 --confusion
+  same shift-predictions model.h5 "${eval_args[@]}" --shift -1,4 --predictions --format json
+  same sweep-csv model.h5 other.h5 "${eval_args[@]}" --shift-sweep 1 --format csv
+  same sweep-json model.h5 "${eval_args[@]}" --shift-sweep 2 --format json
   ;;
 images)
   "$bin/image_fixture" files "$data" files 20
