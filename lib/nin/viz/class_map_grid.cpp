@@ -112,8 +112,9 @@ ClassMapGridLayout class_map_grid_layout(std::int64_t classes, std::int64_t imag
   l.width = kGridMargin + l.columns * (l.cell_width + kGridMargin);
   l.height = kGridMargin + l.rows * (l.cell_height + kGridMargin) + kFooterHeight;
   if (too_large(l.width, l.height))
-    throw UsageError("class map grid: " + std::to_string(l.width) + "×" + std::to_string(l.height) +
-                     " pixels exceed the limit of " + std::to_string(limit));
+    throw UsageError("class map grid: too large, " + std::to_string(l.width) + "×" +
+                     std::to_string(l.height) + " pixels exceed the limit of " +
+                     std::to_string(limit));
   return l;
 }
 
