@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
       "true class framed in white, the predicted one in red; one line per file on stdout.\n"
       "Under mpirun (-np N) the samples of the data set are shared among the N processes and\n"
       "rank 0 prints exactly what one process prints; every process reads the data set and the\n"
-      "models. --images runs in rank 0 alone (the others have nothing to do): it reads standard\n"
-      "input, which mpirun gives to rank 0."};
+      "models. --images and --class-maps run in rank 0 alone (the others have nothing to do):\n"
+      "--images reads standard input, which mpirun gives to rank 0."};
   return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
     std::vector<std::string> models, images;
     std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file, class_maps;
