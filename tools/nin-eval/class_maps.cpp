@@ -113,7 +113,8 @@ void check_class_map_directory(const std::string& directory) {
   const fs::file_status status = fs::status(directory, ec);
   if (!fs::exists(status) || fs::is_directory(status)) return;
   const char* kind = fs::is_regular_file(status) ? "a regular file" : "not a directory";
-  throw UsageError("--class-maps: " + in_quotes(directory) + " is " + kind + ", expected a directory");
+  throw UsageError("--class-maps: " + in_quotes(directory) + " is " + kind +
+                   ", expected a directory");
 }
 
 void write_class_maps(std::string_view tool, const ClassMapOptions& options, std::ostream& out) {
