@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "message_checks.hpp"
+#include "nin/core/error.hpp"
 #include "nin/core/parallel.hpp"
 #include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -391,6 +393,55 @@ BOOST_AUTO_TEST_CASE(eval_is_deterministic_and_dropout_is_the_identity) {
   a.forward(x.data(), n, Phase::eval);
   a.copy_logits(fourth.data());
   BOOST_TEST(same_bits(third, fourth));
+}
+
+// The class maps are the input of the global pooling: each map's mean is its class's logit, and an
+// inference network (two reused buffers, batch norm folded, ReLUs fused) gives the maps of a
+// training network (a buffer per step) in the eval phase.
+BOOST_AUTO_TEST_CASE(class_maps_are_the_input_of_global_pooling) {
+  const nin::NetworkSpec spec = spec_from(kTrainNet);
+  const std::int64_t n = 3;
+  nin::Network training(spec, n);
+  training.initialize(5);
+  for (auto& s : training.state())
+    for (std::int64_t i = 0; i < s.state->size(); ++i)
+      s.state->value[i] = s.state->name == "running_mean" ? 0.1f * static_cast<float>(i) : 1.5f;
+  nin::Network inference(spec, n, nin::NetworkUse::inference);
+  inference.copy_parameters_from(training);
+  const std::vector<float> x = images(spec.input, n, 9);
+  training.forward(x.data(), n, Phase::eval);
+  inference.forward(x.data(), n, Phase::eval);
+  BOOST_TEST(inference.has_class_maps());
+  const nin::ConstActivations a = inference.class_maps(), b = training.class_maps();
+  BOOST_TEST(a.channels == spec.classes);
+  BOOST_TEST(a.batch == n);
+  BOOST_TEST(a.height == 4);  // 8 → 4 by the 3×3 pooling of stride 2 in ceil mode
+  BOOST_TEST(a.width == 4);
+  BOOST_TEST(b.size() == a.size());
+  const auto same = compare(to_double(a.data, a.size()), to_double(b.data, b.size()), 1e-4, 1e-5);
+  BOOST_TEST(same.ok(), "inference and training maps differ:" << same.report);
+  const nin::ConstActivations logits = inference.logits();
+  for (std::int64_t k = 0; k < a.channels; ++k)
+    for (std::int64_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (std::int64_t j = 0; j < a.plane(); ++j) sum += a.plane_of(k, i)[j];
+      BOOST_TEST(sum / static_cast<double>(a.plane()) == logits.data[k * n + i],
+                 boost::test_tools::tolerance(1e-5));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(class_maps_are_refused_without_global_pooling_or_before_a_forward) {
+  // A 1×1 convolution on 1×1 images gives one score per class without any pooling.
+  const nin::NetworkSpec no_pooling = spec_from(R"({
+    "input": {"channels": 2, "height": 1, "width": 1}, "classes": 3,
+    "layers": [{"name": "score", "type": "convolution", "outputs": 3, "kernel": 1}]})");
+  nin::Network net(no_pooling, 2, nin::NetworkUse::inference);
+  BOOST_TEST(!net.has_class_maps());
+  nin::test::check_throws<nin::Error>([&] { net.class_maps(); },
+                                      {"has no global average pooling layer, so no class maps"});
+  nin::Network fresh(spec_from(kTinyNet), 2, nin::NetworkUse::inference);
+  BOOST_TEST(fresh.has_class_maps());
+  nin::test::check_throws<nin::Error>([&] { fresh.class_maps(); }, {"no forward pass"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
 #include "common/preprocessing_options.hpp"
+#include "nin-eval/class_maps.hpp"
 #include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
 #include "nin-eval/shift_options.hpp"
@@ -21,7 +22,9 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-eval", "MODEL... [--data PATH] [options]  |  MODEL --images FILE...|-",
+      "nin-eval",
+      "MODEL... [--data PATH] [options]  |  MODEL --images FILE...|-  |  MODEL --class-maps DIR "
+      "--limit K",
       "Evaluates each model (MODEL.h5 or MODEL.onnx) on a split of the data set at PATH (an IDX,\n"
       "CIFAR-10 or CIFAR-100 directory, an image folder or an HDF5 file): one summary row per\n"
       "model; --confusion adds per-class precision/recall/F1 and the confusion matrix;\n"
@@ -32,13 +35,17 @@ int main(int argc, char** argv) {
       "for every dx and dy in -N..N, dx the outer loop, both ascending.\n"
       "--images predicts image files (PNG, JPEG), or with '-' the paths read from standard input,\n"
       "one line per file in input order.\n"
+      "--class-maps DIR draws, for each of the first K images (--limit K, 1..1000), the model's\n"
+      "class maps (the input of its global average pooling) into DIR/NNNNN-<true class>.png: the\n"
+      "image, then one tile per class on one colour scale (viridis, that image's min..max), the\n"
+      "true class framed in white, the predicted one in red; one line per file on stdout.\n"
       "Under mpirun (-np N) the samples of the data set are shared among the N processes and\n"
       "rank 0 prints exactly what one process prints; every process reads the data set and the\n"
-      "models. --images runs in rank 0 alone (the others have nothing to do): it reads standard\n"
-      "input, which mpirun gives to rank 0."};
+      "models. --images and --class-maps run in rank 0 alone (the others have nothing to do):\n"
+      "--images reads standard input, which mpirun gives to rank 0."};
   return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
     std::vector<std::string> models, images;
-    std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file;
+    std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file, class_maps;
     std::int64_t top_k = 5, batch = 256, limit = 0;
     int threads = 0;
     bool predictions = false, confusion = false, center_crop = false, skip_bad = false;
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
         ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr; json adds the logits)")
         ("shift", po::value<std::string>(), "evaluate on the images moved DX pixels right, DY down (DX,DY; negative: left, up), uncovered pixels black")
         ("shift-sweep", po::value<std::int64_t>(), "evaluate every shift with DX, DY in -N..N (N in 1..16): one row per model and shift")
+        ("class-maps", po::value(&class_maps), "write a PNG of the class maps of each of the first --limit images into this directory")
         ("batch", po::value(&batch)->default_value(256), "images per forward pass")
         ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
     // clang-format on
@@ -99,6 +107,37 @@ int main(int argc, char** argv) {
         if (!values[option].defaulted())
           throw nin::UsageError(std::string("--shift-sweep prints one row per model and shift: ") +
                                 "--" + option + " cannot be added to it");
+    nin::DataOptions data_options{
+        split == "test" ? nin::Split::test : nin::Split::train,
+        labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
+    data_options.center_crop = center_crop;
+    data_options.skip_bad_images = skip_bad;
+    if (values.count("class-maps")) {
+      if (models.size() != 1)
+        throw nin::UsageError("--class-maps draws the maps of one model; " +
+                              std::to_string(models.size()) + " were given");
+      for (const char* option : {"images", "predictions", "confusion", "shift", "shift-sweep"})
+        if (values.count(option) && !values[option].defaulted())
+          throw nin::UsageError(std::string("--class-maps cannot be combined with --") + option);
+      if (limit == 0)
+        throw nin::UsageError("--class-maps needs --limit K, the number of images to draw (1.." +
+                              std::to_string(nin::eval_tool::kMaxClassMapImages) + ")");
+      nin::cli::require_range("--limit", limit, 1, nin::eval_tool::kMaxClassMapImages);
+      nin::eval_tool::check_class_map_directory(class_maps);
+      // One process draws the pictures; the others have nothing to do (as for --images).
+      if (!run.is_writer()) return nin::cli::kSuccess;
+      nin::eval_tool::ClassMapOptions o;
+      o.directory = class_maps;
+      o.model = models.front();
+      o.data = data;
+      o.data_options = data_options;
+      o.preprocessing = preprocessing;
+      o.class_names_file = class_names_file;
+      o.format = out_format;
+      o.batch = batch;
+      nin::eval_tool::write_class_maps(info.name, o, std::cout);
+      return nin::cli::kSuccess;
+    }
     if (!images.empty()) {
       if (models.size() != 1)
         throw nin::UsageError("--images predicts with one model; " + std::to_string(models.size()) +
@@ -136,10 +175,7 @@ int main(int argc, char** argv) {
 
     nin::eval_tool::DataEvaluationOptions o;
     o.data = data;
-    o.data_options = {split == "test" ? nin::Split::test : nin::Split::train,
-                      labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
-    o.data_options.center_crop = center_crop;
-    o.data_options.skip_bad_images = skip_bad;
+    o.data_options = data_options;
     o.preprocessing = preprocessing;
     o.class_names_file = class_names_file;
     o.format = out_format;

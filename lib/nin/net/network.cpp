@@ -143,6 +143,33 @@ void Network::copy_logits(float* rows) const {
       rows[n * l.channels + k] = l.data[k * l.batch + n];
 }
 
+const Network::Step* Network::class_map_step() const {
+  for (std::size_t s = steps_.size(); s-- > 0;)
+    if (steps_[s].layer->spec().type == "global_avg_pool") return &steps_[s];
+  return nullptr;
+}
+
+std::string Network::class_maps_problem() const {
+  const Step* pooling = class_map_step();
+  if (!pooling) return "has no global average pooling layer, so no class maps";
+  // A later step that writes the buffer the pooling read destroys the maps (inference networks
+  // reuse two buffers); in a training network every step writes a buffer of its own.
+  for (const Step* later = pooling + 1; later != steps_.data() + steps_.size(); ++later)
+    if (later->output == pooling->input)
+      return "the input of global average pooling '" + pooling->layer->spec().name +
+             "' is overwritten by layer '" + later->layer->spec().name +
+             "' in an inference pass, so no class maps";
+  return {};
+}
+
+ConstActivations Network::class_maps() const {
+  if (const std::string problem = class_maps_problem(); !problem.empty()) throw Error(problem);
+  if (batch_ == 0) throw Error("class maps: no forward pass has run yet");
+  const Step& pooling = *class_map_step();
+  const Shape& shape = pooling.input_shape;
+  return {buffers_[pooling.input].data(), shape.channels, batch_, shape.height, shape.width};
+}
+
 LossResult Network::evaluate(const std::int32_t* labels) const {
   return softmax_cross_entropy(logits(), labels, Activations{});
 }

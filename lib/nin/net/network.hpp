@@ -55,6 +55,18 @@ class Network {
   // The same, copied out as n rows of `classes` values.
   void copy_logits(float* rows) const;
 
+  // The class maps of the latest forward: the activations that entered the last global average
+  // pooling step, [classes][n][h][w] (the NIN paper reads them as one confidence map per class).
+  // With a ReLU fused into the convolution before it, or a batch normalisation folded into that
+  // convolution, they are what that step read, ReLU and normalisation applied. In an inference
+  // network the two activation buffers are reused in turn, so the maps are only there when no
+  // later step writes over the buffer the pooling read (true when the pooling ends the network,
+  // as in every NIN preset). has_class_maps() says so; class_maps() throws Error
+  // "has no global average pooling layer, so no class maps" (or "... its input is overwritten by
+  // layer 'x' ...") otherwise, and Error before the first forward.
+  bool has_class_maps() const { return class_maps_problem().empty(); }
+  ConstActivations class_maps() const;
+
   // After a train-phase forward: the loss against labels, then the gradients of the mean loss
   // with respect to every parameter (each gradient is overwritten, never accumulated). With a
   // share, the loss and the gradients are the global batch's, on every process.
@@ -101,6 +113,9 @@ class Network {
     Shape input_shape, output_shape;
   };
   Activations view(std::size_t buffer, const Shape& shape, std::int64_t n);
+  // Why class_maps() cannot answer (empty: it can), and the step whose input it reads.
+  std::string class_maps_problem() const;
+  const Step* class_map_step() const;
 
   NetworkSpec spec_;
   std::int64_t max_batch_;
