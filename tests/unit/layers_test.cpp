@@ -21,11 +21,15 @@
 #include <string>
 #include <vector>
 
+#include "message_checks.hpp"
+#include "nin/core/error.hpp"
 #include "nin/layers/batch_norm.hpp"
 #include "nin/layers/convolution.hpp"
 #include "nin/layers/elementwise.hpp"
+#include "nin/layers/fully_connected.hpp"
 #include "nin/layers/pooling.hpp"
 #include "nin/layers/softmax_loss.hpp"
+#include "nin/spec/layer_cost.hpp"
 #include "nin/spec/network_spec.hpp"
 #include "reference_layers.hpp"
 #include "test_support.hpp"
@@ -134,6 +138,48 @@ void check_gradient(const std::string& what, float* values, std::int64_t count,
   std::vector<double> wrong = picked;
   for (auto& g : wrong) g *= 1.05;
   BOOST_TEST(!compare(wrong, numeric, rtol, atol).ok(), what << ": the check cannot fail");
+}
+
+// =================================================================================================
+// Fully connected
+
+struct FullyConnectedCase {
+  std::string name;
+  Shape input;
+  std::int64_t outputs;
+  bool bias, relu;
+  std::int64_t batch;
+};
+std::ostream& operator<<(std::ostream& out, const FullyConnectedCase& c) {
+  return out << c.name;
+}
+
+// The naive product, in double: y[o][n] = Σ_f W[o][f] · x_n[f] + b[o], with x_n the image read in
+// channel, row, column order.
+std::vector<double> fully_connected_reference(const ref::Tensor4& x, const std::vector<double>& w,
+                                              const std::vector<double>& b, std::int64_t outputs,
+                                              bool relu) {
+  const ref::Dims d = x.dims;
+  const std::int64_t features = d.channels * d.height * d.width;
+  std::vector<double> y(static_cast<std::size_t>(outputs * d.batch));
+  for (std::int64_t o = 0; o < outputs; ++o)
+    for (std::int64_t n = 0; n < d.batch; ++n) {
+      double sum = b.empty() ? 0.0 : b[static_cast<std::size_t>(o)];
+      for (std::int64_t c = 0; c < d.channels; ++c)
+        for (std::int64_t h = 0; h < d.height; ++h)
+          for (std::int64_t v = 0; v < d.width; ++v)
+            sum += w[static_cast<std::size_t>(o * features + (c * d.height + h) * d.width + v)] *
+                   x.values[static_cast<std::size_t>(d.index(c, n, h, v))];
+      y[static_cast<std::size_t>(o * d.batch + n)] = relu && sum < 0.0 ? 0.0 : sum;
+    }
+  return y;
+}
+
+nin::LayerSpec fully_connected_spec(const Shape& input, std::int64_t outputs, bool bias) {
+  return make_spec(input, outputs,
+                   R"({"name": "fc", "type": "fully_connected", "outputs": )" +
+                       std::to_string(outputs) + R"(, "bias": )" + (bias ? "true" : "false") + "}")
+      .layers[0];
 }
 
 // =================================================================================================
@@ -255,6 +301,121 @@ std::vector<ConvCase> conv_cases() {
 }
 
 BOOST_AUTO_TEST_SUITE(layers)
+BOOST_AUTO_TEST_SUITE(fully_connected)
+
+BOOST_DATA_TEST_CASE(matches_reference_and_finite_differences,
+                     bdata::make(std::vector<FullyConnectedCase>{
+                         {"planes, bias", {3, 4, 5}, 6, true, false, 7},
+                         {"planes, no bias, relu", {3, 4, 5}, 6, false, true, 5},
+                         {"vector, 16 chunks", {20, 1, 1}, 4, true, true, 37},
+                         {"one image", {2, 3, 3}, 3, true, false, 1},
+                     }),
+                     c) {
+  const nin::LayerSpec spec = fully_connected_spec(c.input, c.outputs, c.bias);
+  BOOST_TEST_REQUIRE((spec.output == Shape{c.outputs, 1, 1}));
+  nin::FullyConnected fc(spec, c.batch + 3);
+  if (c.relu) fc.fuse_relu();
+  Bound params = bind(fc);
+  BOOST_TEST_REQUIRE(params.values.size() == (c.bias ? 2u : 1u));
+  const std::int64_t features = c.input.elements();
+  BOOST_TEST(fc.parameters()[0].dims == (std::vector<std::int64_t>{c.outputs, features}),
+             tt::per_element());
+  std::vector<float>& weight = params.values[0];
+  set(weight, random_ints(static_cast<std::int64_t>(weight.size()), 11, -2, 2));
+  if (c.bias) set(params.values[1], random_ints(c.outputs, 12, -3, 3));
+
+  const ref::Dims in_dims = dims_of(c.input, c.batch), out_dims{c.outputs, c.batch, 1, 1};
+  Buffer in(in_dims, random_ints(in_dims.size(), 13, -3, 3));
+  Buffer out(out_dims);
+  fc.forward(in.view(), out.view(), Phase::train);
+  const std::vector<double> bias = c.bias ? to_double(params.values[1]) : std::vector<double>{};
+  const std::vector<double> expected =
+      fully_connected_reference(in.tensor(), to_double(weight), bias, c.outputs, c.relu);
+  BOOST_TEST(out.data == to_float(expected), tt::per_element());
+  // Evaluation computes the same (one GEMM for the batch instead of one per chunk).
+  Buffer eval_out(out_dims);
+  fc.forward(in.view(), eval_out.view(), Phase::eval);
+  BOOST_TEST(eval_out.data == out.data, tt::per_element());
+  fc.forward(in.view(), out.view(), Phase::train);
+
+  // Backward with integer output gradients against the naive sums: exact.
+  const std::vector<float> dy = random_ints(out_dims.size(), 14, -3, 3);
+  Buffer out_grad(out_dims, dy), in_grad(in_dims);
+  fc.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
+  std::vector<double> g(dy.begin(), dy.end());
+  for (std::size_t i = 0; i < g.size(); ++i)
+    if (c.relu && !(expected[i] > 0.0)) g[i] = 0.0;
+  std::vector<double> d_weight(weight.size(), 0.0), d_bias(static_cast<std::size_t>(c.outputs));
+  ref::Tensor4 d_in(in_dims);
+  const ref::Tensor4 x = in.tensor();
+  for (std::int64_t o = 0; o < c.outputs; ++o)
+    for (std::int64_t n = 0; n < c.batch; ++n) {
+      const double go = g[static_cast<std::size_t>(o * c.batch + n)];
+      d_bias[static_cast<std::size_t>(o)] += go;
+      for (std::int64_t ch = 0; ch < c.input.channels; ++ch)
+        for (std::int64_t h = 0; h < c.input.height; ++h)
+          for (std::int64_t v = 0; v < c.input.width; ++v) {
+            const auto f = static_cast<std::size_t>(o * features +
+                                                    (ch * c.input.height + h) * c.input.width + v);
+            const auto at = static_cast<std::size_t>(in_dims.index(ch, n, h, v));
+            d_weight[f] += go * x.values[at];
+            d_in.values[at] += go * weight[f];
+          }
+    }
+  BOOST_TEST(in_grad.data == to_float(d_in.values), tt::per_element());
+  BOOST_TEST(params.grads[0] == to_float(d_weight), tt::per_element());
+  if (c.bias) BOOST_TEST(params.grads[1] == to_float(d_bias), tt::per_element());
+
+  // Finite differences of L = Σ out · r on real values, without the fused ReLU (its mask is
+  // checked exactly above; its kinks would make central differences wrong near zero).
+  nin::FullyConnected linear(spec, c.batch);
+  Bound lp = bind(linear);
+  set(lp.values[0], random_reals(static_cast<std::int64_t>(weight.size()), 16, -1.0f, 1.0f));
+  if (c.bias) set(lp.values[1], random_reals(c.outputs, 18, -1.0f, 1.0f));
+  const std::vector<float> r = random_reals(out_dims.size(), 15, -1.0f, 1.0f);
+  in.data = random_reals(in_dims.size(), 17, -1.0f, 1.0f);
+  linear.forward(in.view(), out.view(), Phase::train);
+  out_grad.data = r;
+  linear.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
+  const std::vector<float> analytic_in = in_grad.data;
+  const std::vector<std::vector<float>> analytic_params = lp.grads;
+  const auto loss = [&] {
+    linear.forward(in.view(), out.view(), Phase::train);
+    return nin::test::weighted_sum(out.data.data(), r);
+  };
+  check_gradient("input", in.data.data(), in_dims.size(), analytic_in, 1e-2f, loss);
+  check_gradient("weight", lp.values[0].data(), static_cast<std::int64_t>(weight.size()),
+                 analytic_params[0], 1e-2f, loss);
+  if (c.bias)
+    check_gradient("bias", lp.values[1].data(), c.outputs, analytic_params[1], 1e-2f, loss);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_planes_after_it_and_sets_the_class_count) {
+  nin::test::check_throws<nin::SpecError>(
+      [] {
+        make_spec({2, 4, 4}, 3,
+                  R"({"name": "fc", "type": "fully_connected", "outputs": 12},
+                     {"name": "conv", "type": "convolution", "outputs": 3, "kernel": 1},
+                     {"name": "gap", "type": "global_avg_pool"})");
+      },
+      {"layer 'conv' (convolution): needs image planes, but 'fc' made them one vector per image"});
+  const nin::NetworkSpec spec =
+      make_spec({2, 4, 4}, 3,
+                R"({"name": "fc1", "type": "fully_connected", "outputs": 8},
+                                             {"name": "relu", "type": "relu"},
+                                             {"name": "fc2", "type": "fully_connected", "outputs": 3})");
+  const nin::NetworkSpec five = nin::with_classes(spec, 5);
+  BOOST_TEST(five.layers.back().outputs == 5);
+  BOOST_TEST(five.layers.front().outputs == 8);
+  BOOST_TEST(nin::layer_cost(spec.layers[0]).parameters == (32 + 1) * 8);
+  BOOST_TEST(nin::layer_cost(spec.layers[0]).macs == 32 * 8);
+  // The spec writes back as it reads.
+  const nin::NetworkSpec again = nin::parse_network_spec(nin::to_json_text(spec), "again");
+  BOOST_TEST(nin::to_json_text(again) == nin::to_json_text(spec));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(convolution)
 
 BOOST_DATA_TEST_CASE(matches_reference_and_finite_differences, bdata::make(conv_cases()), c) {

@@ -15,6 +15,7 @@ const LayerKind& avg_pool_kind();
 const LayerKind& global_avg_pool_kind();
 const LayerKind& dropout_kind();
 const LayerKind& batch_norm_kind();
+const LayerKind& fully_connected_kind();
 
 void LayerRegistry::add(const LayerKind& kind) {
   if (find(kind.name()))
@@ -50,7 +51,7 @@ const LayerRegistry& layer_registry() {
     LayerRegistry r;
     for (const LayerKind* kind :
          {&convolution_kind(), &relu_kind(), &max_pool_kind(), &avg_pool_kind(),
-          &global_avg_pool_kind(), &dropout_kind(), &batch_norm_kind()})
+          &global_avg_pool_kind(), &dropout_kind(), &batch_norm_kind(), &fully_connected_kind()})
       r.add(*kind);
     return r;
   }();

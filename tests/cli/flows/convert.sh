@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Black-box flows of nin-convert on a small network trained on a few hundred Fashion-MNIST images:
 #   convert.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR ONNX_FIXTURE
-# Scenarios: round-trip, checkpoint, rename, onnx-input, python-checker, opencv, pytorch,
-# pytorch-preprocessing. The last four run Python scripts (tests/cli/interop) and exit 77, skipped, when their package is missing.
+# Scenarios: round-trip, fc-round-trip, checkpoint, rename, onnx-input, python-checker, opencv,
+# pytorch, pytorch-fc, pytorch-preprocessing. The last four run Python scripts (tests/cli/interop) and exit 77, skipped, when their package is missing.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4 fixture=$5
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
 spec=$source/tests/cli/specs/tiny-fashion.json
+fc_spec=$source/tests/cli/specs/tiny-fc.json
 edges=$source/tests/cli/specs/pooling-edges.json
 interop=$source/tests/cli/interop
 python=/usr/bin/python3
@@ -15,7 +16,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 [ -d "$data" ] || fail "'$data' missing: install dataset-fashion-mnist"
 
-train() { "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --batch 50 --seed 7 -q "$@"; }
+# train [--net SPEC] ARGS...: tiny-fashion unless another spec is given.
+train() {
+  local net=$spec
+  [ "$1" != --net ] || { net=$2; shift 2; }
+  "$bin/nin-train" --net "$net" --data "$data" --limit 300 --batch 50 --seed 7 -q "$@"
+}
 # convert ARGS...: nin-convert must succeed silently.
 convert() {
   "$bin/nin-convert" "$@" 2> convert.err || fail "nin-convert $*: $(cat convert.err)"
@@ -61,6 +67,24 @@ round-trip)
   convert back.h5 -o again.onnx
   cmp -s m.onnx again.onnx || fail "m.onnx and again.onnx differ"
   ls ./*.tmp-* > /dev/null 2>&1 && fail "temporary files left behind" || true
+  ;;
+fc-round-trip)
+  # Fully connected layers: Flatten + Gemm out, the same bytes back in, the same predictions.
+  train --net "$fc_spec" --epochs 2 -o m.h5
+  convert m.h5 -o m.onnx
+  "$fixture" check m.onnx > /dev/null || fail "onnx::checker refuses m.onnx"
+  if "$python" -c "import onnx" 2> /dev/null; then
+    "$python" "$interop/onnx_checker.py" m.onnx > checker.txt || fail "onnx.checker: $(cat checker.txt)"
+  fi
+  convert m.onnx -o back.h5
+  same_contents m.h5 back.h5
+  predictions m.h5 > m.jsonl
+  predictions back.h5 > back.jsonl
+  predictions m.onnx > onnx.jsonl
+  cmp -s m.jsonl back.jsonl || fail "predictions of m.h5 and back.h5 differ"
+  cmp -s m.jsonl onnx.jsonl || fail "predictions of m.h5 and m.onnx differ"
+  convert back.h5 -o again.onnx
+  cmp -s m.onnx again.onnx || fail "m.onnx and again.onnx differ"
   ;;
 checkpoint)
   train --epochs 1 -o m.h5
@@ -126,6 +150,10 @@ opencv)
 pytorch)
   need_python
   exec "$python" "$interop/pytorch_interop.py" "$bin" "$work" "$data" 100
+  ;;
+pytorch-fc)
+  need_python
+  exec "$python" "$interop/pytorch_fc.py" "$bin" "$work" "$data" 100
   ;;
 pytorch-preprocessing)
   need_python
