@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "nin/core/gemm.hpp"
-#include "nin/core/random.hpp"
 #include "nin/core/reduce.hpp"
+#include "nin/layers/weight_init.hpp"
 
 namespace nin {
 namespace {
@@ -73,14 +73,7 @@ std::int64_t Convolution::fan_in() const {
 }
 
 void Convolution::initialize(std::uint64_t seed) {
-  Parameter& weight = parameters_[0];
-  const double std = spec_.init.kind == InitKind::gaussian
-                         ? spec_.init.std
-                         : std::sqrt(2.0 / static_cast<double>(fan_in()));
-  const std::int64_t n = weight.size();
-  for (std::int64_t i = 0; i < n; ++i)
-    weight.value[i] =
-        static_cast<float>(std * random_normal(seed, 0, static_cast<std::uint64_t>(i)));
+  initialize_weights(parameters_[0], spec_.init, fan_in(), seed);
   if (spec_.bias)
     std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
 }

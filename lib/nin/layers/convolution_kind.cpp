@@ -25,23 +25,17 @@ class ConvolutionKind final : public LayerKind {
   }
 
   void read(const FieldReader& f, LayerSpec& layer) const override {
-    layer.outputs = f.integer("outputs", 1, kMaxSpecChannels);
+    // "outputs" first: a missing one is reported before a missing kernel.
+    f.integer("outputs", 1, kMaxSpecChannels);
     layer.window = read_window(f);
-    layer.bias = f.boolean_or("bias", true);
-    if (f.has("init")) layer.init = read_init(f.require("init"), f);
-    layer.lr_mult = f.number_or("lr_mult", 1.0, 0.0, 1e6);
-    layer.bias_lr_mult = f.number_or("bias_lr_mult", 1.0, 0.0, 1e6);
+    read_weighted_layer(f, layer);
   }
 
   void write(const LayerSpec& l, nlohmann::json& j) const override {
-    j["outputs"] = l.outputs;
+    write_weighted_layer(l, j);
     j["kernel"] = pair_json(l.window.kernel_h, l.window.kernel_w);
     j["stride"] = pair_json(l.window.stride_h, l.window.stride_w);
     j["pad"] = pair_json(l.window.pad_h, l.window.pad_w);
-    j["bias"] = l.bias;
-    j["init"] = init_json(l.init);
-    if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
-    if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
   }
 
   Shape output_shape(const LayerSpec& layer, const ShapeContext& ctx) const override {

@@ -6,8 +6,8 @@
 
 #include "nin/core/gemm.hpp"
 #include "nin/core/parallel.hpp"
-#include "nin/core/random.hpp"
 #include "nin/core/reduce.hpp"
+#include "nin/layers/weight_init.hpp"
 
 namespace nin {
 
@@ -25,14 +25,7 @@ FullyConnected::FullyConnected(const LayerSpec& spec, std::int64_t max_batch, bo
 }
 
 void FullyConnected::initialize(std::uint64_t seed) {
-  Parameter& weight = parameters_[0];
-  const double std = spec_.init.kind == InitKind::gaussian
-                         ? spec_.init.std
-                         : std::sqrt(2.0 / static_cast<double>(features()));
-  const std::int64_t n = weight.size();
-  for (std::int64_t i = 0; i < n; ++i)
-    weight.value[i] =
-        static_cast<float>(std * random_normal(seed, 0, static_cast<std::uint64_t>(i)));
+  initialize_weights(parameters_[0], spec_.init, features(), seed);
   if (spec_.bias)
     std::fill(parameters_[1].value, parameters_[1].value + parameters_[1].size(), 0.0f);
 }

@@ -23,20 +23,10 @@ class FullyConnectedKind final : public LayerKind {
   }
 
   void read(const FieldReader& f, LayerSpec& layer) const override {
-    layer.outputs = f.integer("outputs", 1, kMaxSpecChannels);
-    layer.bias = f.boolean_or("bias", true);
-    if (f.has("init")) layer.init = read_init(f.require("init"), f);
-    layer.lr_mult = f.number_or("lr_mult", 1.0, 0.0, 1e6);
-    layer.bias_lr_mult = f.number_or("bias_lr_mult", 1.0, 0.0, 1e6);
+    read_weighted_layer(f, layer);
   }
 
-  void write(const LayerSpec& l, nlohmann::json& j) const override {
-    j["outputs"] = l.outputs;
-    j["bias"] = l.bias;
-    j["init"] = init_json(l.init);
-    if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
-    if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
-  }
+  void write(const LayerSpec& l, nlohmann::json& j) const override { write_weighted_layer(l, j); }
 
   Shape output_shape(const LayerSpec& layer, const ShapeContext& ctx) const override {
     if (layer.outputs <= 0 || layer.outputs > kMaxSpecChannels)

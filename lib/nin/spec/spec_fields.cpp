@@ -44,6 +44,22 @@ Window2d read_window(const FieldReader& reader) {
   return w;
 }
 
+void read_weighted_layer(const FieldReader& f, LayerSpec& layer) {
+  layer.outputs = f.integer("outputs", 1, kMaxSpecChannels);
+  layer.bias = f.boolean_or("bias", true);
+  if (f.has("init")) layer.init = read_init(f.require("init"), f);
+  layer.lr_mult = f.number_or("lr_mult", 1.0, 0.0, 1e6);
+  layer.bias_lr_mult = f.number_or("bias_lr_mult", 1.0, 0.0, 1e6);
+}
+
+void write_weighted_layer(const LayerSpec& l, nlohmann::json& j) {
+  j["outputs"] = l.outputs;
+  j["bias"] = l.bias;
+  j["init"] = init_json(l.init);
+  if (l.lr_mult != 1.0) j["lr_mult"] = l.lr_mult;
+  if (l.bias_lr_mult != 1.0) j["bias_lr_mult"] = l.bias_lr_mult;
+}
+
 nlohmann::json init_json(const WeightInit& init) {
   if (init.kind == InitKind::gaussian) return {{"type", "gaussian"}, {"std", init.std}};
   return {{"type", "kaiming"}};

@@ -119,6 +119,11 @@ Window2d read_window(const FieldReader& reader);
 WeightInit read_init(const nlohmann::json& value, const FieldReader& layer);
 nlohmann::json init_json(const WeightInit& init);
 
+// The fields of a layer with weights besides its shape: "outputs" (required), "bias" (true),
+// "init", "lr_mult" and "bias_lr_mult" (1), read and written back.
+void read_weighted_layer(const FieldReader& fields, LayerSpec& layer);
+void write_weighted_layer(const LayerSpec& layer, nlohmann::json& object);
+
 // An integer when both are equal, else [a, b] (kernels, strides and pads).
 nlohmann::json pair_json(std::int64_t a, std::int64_t b);
 
