@@ -290,6 +290,19 @@ const char* const kSmallNin = R"({
   ]
 })";
 
+// A fully connected head on image planes, a ReLU on the vector, and a bias-free classifier.
+const char* const kFullyConnectedHead = R"({
+  "input": {"channels": 2, "height": 7, "width": 6}, "classes": 3,
+  "layers": [
+    {"name": "conv1", "type": "convolution", "outputs": 4, "kernel": 3},
+    {"name": "conv1_relu", "type": "relu"},
+    {"name": "fc1", "type": "fully_connected", "outputs": 5},
+    {"name": "fc1_relu", "type": "relu"},
+    {"name": "drop1", "type": "dropout"},
+    {"name": "fc2", "type": "fully_connected", "outputs": 3, "bias": false}
+  ]
+})";
+
 // A pooling window whose plain ceil rounding would add a window starting in the padding along the
 // height but not along the width: exported in floor mode with the width's end padding extended.
 const char* const kEdgePooling = R"({
@@ -555,6 +568,32 @@ BOOST_DATA_TEST_CASE(export_then_import_gives_everything_back,
   BOOST_TEST(imported.notes.size() == (softmax ? 1u : 0u));
 
   check_same_logits(imported, *network, 5);
+}
+
+// Fully connected layers export as Flatten + Gemm (transB=1) and come back, with the metadata and
+// from the graph alone, with the same tensors and logits.
+BOOST_AUTO_TEST_CASE(fully_connected_layers_come_back) {
+  auto network = random_network(kFullyConnectedHead, 12);
+  const auto exported = nin::export_onnx(*network, {}, {});
+  std::vector<std::string> ops;
+  for (const auto& n : exported.nodes) ops.push_back(n.op_type);
+  const std::vector<std::string> expected_ops = {"Conv", "Relu", "Flatten", "Gemm",
+                                                 "Relu", "Gemm", "Flatten"};
+  BOOST_TEST(ops == expected_ops, boost::test_tools::per_element());
+  const nin::ImportedModel imported = nin::import_onnx(exported.bytes, "m.onnx");
+  BOOST_TEST(imported.spec_from_metadata);
+  BOOST_TEST(nin::to_json_text(imported.spec) == nin::to_json_text(network->spec()));
+  check_same_tensors(imported, *network);
+  check_same_logits(imported, *network, 5);
+
+  onnx::ModelProto model = parsed(exported.bytes);
+  model.clear_metadata_props();
+  const nin::ImportedModel derived = nin::import_onnx(serialized(model), "m.onnx");
+  BOOST_TEST(!derived.spec_from_metadata);
+  BOOST_TEST(derived.spec.layers[2].type == "fully_connected");
+  BOOST_TEST(derived.spec.layers[2].outputs == 5);
+  BOOST_TEST(!derived.spec.layers.back().bias);
+  check_same_tensors(derived, *network);
 }
 
 // Floor-mode pooling comes back in floor mode: from the metadata as it was, from the graph alone
@@ -937,6 +976,39 @@ BOOST_AUTO_TEST_CASE(other_graphs_that_do_not_map) {
     e.node("conv1_relu").set_op_type("Sub");
     e.node("conv1_relu").add_input("input/mean");
     check_refused(e, {"Sub 'conv1_relu': nin maps Sub and Div only as the input normalisation"});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gemm_that_is_not_a_fully_connected_layer_is_refused) {
+  auto network = random_network(kFullyConnectedHead, 12);
+  const auto bytes = nin::export_onnx(*network, {}, {}).bytes;
+  const auto node = [](onnx::ModelProto& m, const std::string& name) -> onnx::NodeProto& {
+    for (auto& n : *m.mutable_graph()->mutable_node())
+      if (n.name() == name) return n;
+    throw std::logic_error("no node " + name);
+  };
+  {
+    onnx::ModelProto m = parsed(bytes);
+    auto* a = node(m, "fc1").add_attribute();
+    a->set_name("transA");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(1);
+    check_refused(serialized(m), {"Gemm 'fc1': nin maps Gemm with alpha 1, beta 1 and transA 0"});
+  }
+  {
+    onnx::ModelProto m = parsed(bytes);  // Gemm straight on the image planes: no Flatten
+    auto& nodes = *m.mutable_graph()->mutable_node();
+    nodes.erase(std::find_if(nodes.begin(), nodes.end(),
+                             [](const onnx::NodeProto& n) { return n.name() == "fc1/flatten"; }));
+    node(m, "fc1").set_input(0, "conv1_relu/output");
+    check_refused(serialized(m), {"Gemm 'fc1': reads 4×5×4 image planes",
+                                  "nin maps Gemm on flattened features (after Flatten)"});
+  }
+  {
+    onnx::ModelProto m = parsed(bytes);
+    node(m, "fc1").mutable_attribute(0)->set_i(0);  // transB=0 reads the [5,80] weight as [in,out]
+    check_refused(serialized(m), {"Gemm 'fc1': weight 'fc1/weight' is [5,80], but the input has "
+                                  "80 features (expected [80,outputs])"});
   }
 }
 
