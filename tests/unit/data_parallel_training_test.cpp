@@ -3,6 +3,8 @@
 // split, augmentation, dropout, a batch that does not divide the data and a resume across rank
 // counts.
 
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <filesystem>
@@ -30,6 +32,20 @@ const char* const kNet = R"({
     {"name": "drop1", "type": "dropout", "ratio": 0.3},
     {"name": "cccp1", "type": "convolution", "outputs": 3, "kernel": 1},
     {"name": "gap", "type": "global_avg_pool"}
+  ]})";
+
+// The same with a fully connected head, whose GEMMs and gradient sums go by chunks too.
+const char* const kFullyConnectedNet = R"({
+  "input": {"channels": 1, "height": 8, "width": 8}, "classes": 3,
+  "layers": [
+    {"name": "conv1", "type": "convolution", "outputs": 4, "kernel": 3, "pad": 1, "bias": false},
+    {"name": "bn1", "type": "batch_norm"},
+    {"name": "relu1", "type": "relu"},
+    {"name": "pool1", "type": "max_pool", "kernel": 2, "stride": 2},
+    {"name": "fc1", "type": "fully_connected", "outputs": 12},
+    {"name": "fc1_relu", "type": "relu"},
+    {"name": "drop1", "type": "dropout", "ratio": 0.3},
+    {"name": "fc2", "type": "fully_connected", "outputs": 3}
   ]})";
 
 // Images whose class sets a bright quadrant, with noise.
@@ -64,10 +80,10 @@ struct Run {
 };
 
 Run train_on(int ranks, const fs::path& dir, std::int64_t stop_after = 0,
-             const fs::path* resume = nullptr) {
+             const fs::path* resume = nullptr, const char* net = kNet) {
   static const nin::Dataset train = make_data(230, 7), test = make_data(50, 8);
   nin::TrainJob job;
-  job.spec = nin::parse_network_spec(kNet, "data_parallel_test");
+  job.spec = nin::parse_network_spec(net, "data_parallel_test");
   job.train = &train;
   job.test = &test;
   job.options.epochs = 3;
@@ -120,14 +136,15 @@ void check_same(const Run& one, const Run& many) {
 
 BOOST_AUTO_TEST_SUITE(data_parallel_training)
 
-BOOST_AUTO_TEST_CASE(any_number_of_ranks_trains_the_same_model) {
+BOOST_DATA_TEST_CASE(any_number_of_ranks_trains_the_same_model,
+                     boost::unit_test::data::make({kNet, kFullyConnectedNet}), net) {
   const nin::test::TempDir dir;
-  const Run one = train_on(1, dir.subdir("1"));
+  const Run one = train_on(1, dir.subdir("1"), 0, nullptr, net);
   BOOST_TEST_REQUIRE(one.epochs.size() == 3u);
   BOOST_TEST(one.epochs.back().train_loss < one.epochs.front().train_loss);
   for (const int ranks : {2, 3, 4}) {
     BOOST_TEST_CONTEXT(ranks << " ranks") {
-      check_same(one, train_on(ranks, dir.subdir(std::to_string(ranks))));
+      check_same(one, train_on(ranks, dir.subdir(std::to_string(ranks)), 0, nullptr, net));
     }
   }
 }
