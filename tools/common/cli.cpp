@@ -8,7 +8,11 @@
 #include <streambuf>
 #include <vector>
 
+#include "common/bash_completion.hpp"
 #include "common/file_options.hpp"
+#include "common/man_page.hpp"
+#include "common/option_table.hpp"
+#include "common/shared_options.hpp"
 #include "nin/core/error.hpp"
 #include "nin/dist/launch.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -37,26 +41,39 @@ Format parse_format(const std::string& text, std::initializer_list<Format> allow
   throw UsageError("--format: '" + text + "' is not one of " + names);
 }
 
-bool parse_command_line(int argc, char** argv, const ToolInfo& info,
-                        po::options_description& options,
-                        const po::positional_options_description& positional,
+std::string_view format_name(Format format) {
+  for (const auto& entry : kFormats)
+    if (entry.format == format) return entry.name;
+  return "?";
+}
+
+bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable& options,
                         po::variables_map& values) {
-  options.add_options()("help,h", "print this help and exit")("version",
-                                                              "print the version and exit");
-  po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
-            values);
+  add_standard_options(options);
+  const po::options_description all = options.all();
+  const po::positional_options_description positional = options.positional();
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
   if (values.count("help")) {
     std::cout << "Usage: " << info.name << " " << info.usage << "\n"
               << info.summary << "\n\n"
-              << options << "\nExit status: 0 success, 1 failure, 2 usage error.\n";
+              << options.visible() << "\nExit status: 0 success, 1 failure, 2 usage error.\n";
     return false;
   }
   if (values.count("version")) {
     std::cout << info.name << " (nin) " << NIN_VERSION << "\n";
     return false;
   }
-  check_file_options(options, positional, values);
+  if (values.count("man")) {
+    write_man_page(std::cout, info, options);
+    return false;
+  }
+  if (values.count("completion-bash")) {
+    write_bash_completion(std::cout, info.name, options);
+    return false;
+  }
+  check_file_options(all, positional, values);
   po::notify(values);
+  options.check(values);
   return true;
 }
 

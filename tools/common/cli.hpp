@@ -17,20 +17,24 @@ enum class Format { md, csv, tsv, json };
 
 // Parses a --format value; throws UsageError listing the allowed names.
 Format parse_format(const std::string& text, std::initializer_list<Format> allowed);
+// "md", "csv", "tsv" or "json".
+std::string_view format_name(Format format);
 
 struct ToolInfo {
   std::string_view name;     // e.g. "nin-params"
-  std::string_view usage;    // e.g. "NET [options]"
-  std::string_view summary;  // one sentence
+  std::string_view brief;    // what the tool does, for the man page's NAME line
+  std::string_view usage;    // e.g. "NET [options]"; forms separated by " | "
+  std::string_view summary;  // a paragraph
 };
 
-// Parses argv against `options` (which gets --help and --version added) and `positional`.
-// Returns false when --help or --version was answered on stdout and the tool should exit 0.
-// Throws boost::program_options::error on malformed command lines, and UsageError when a file
-// option that takes no standard stream was given "-" (file_options.hpp).
-bool parse_command_line(int argc, char** argv, const ToolInfo& info,
-                        boost::program_options::options_description& options,
-                        const boost::program_options::positional_options_description& positional,
+class OptionTable;
+
+// Parses argv against the tool's declared `options` (which get the standard options added:
+// shared_options.hpp). Returns false when --help, --version, --man or --completion-bash was
+// answered on stdout and the tool should exit 0. Throws boost::program_options::error on malformed
+// command lines, and UsageError when a file option that takes no standard stream was given "-"
+// (file_options.hpp) or a value is outside its declared choices or range (option_table.hpp).
+bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable& options,
                         boost::program_options::variables_map& values);
 
 // An exception as a tool reports it: the one-line message and the exit code.

@@ -5,15 +5,22 @@
 
 namespace nin::cli {
 
-namespace po = boost::program_options;
-
-void PreprocessingOptions::add_to(po::options_description& options) {
-  // clang-format off
-  options.add_options()
-      ("scale", po::value(&scale), "ONNX input: multiply pixels (0..255) by this first, e.g. 1/255")
-      ("mean", po::value(&mean), "ONNX input: subtract per channel after --scale, e.g. 0.485,0.456,0.406")
-      ("std", po::value(&std), "ONNX input: divide per channel after --mean, e.g. 0.229,0.224,0.225");
-  // clang-format on
+void PreprocessingOptions::add_to(OptionTable& options) {
+  options.add({.name = "scale",
+               .kind = ValueKind::text,
+               .value_name = "X",
+               .help = "ONNX input: multiply pixels (0..255) by this first, e.g. 1/255"},
+              &scale);
+  options.add({.name = "mean",
+               .kind = ValueKind::text,
+               .value_name = "M,...",
+               .help = "ONNX input: subtract per channel after --scale, e.g. 0.485,0.456,0.406"},
+              &mean);
+  options.add({.name = "std",
+               .kind = ValueKind::text,
+               .value_name = "S,...",
+               .help = "ONNX input: divide per channel after --mean, e.g. 0.229,0.224,0.225"},
+              &std);
 }
 
 std::optional<InputPreprocessing> PreprocessingOptions::parse() const {

@@ -2,11 +2,11 @@
 // --scale, --mean and --std: the input preprocessing an imported ONNX model expects (see
 // nin/io/input_preprocessing.hpp), shared by the tools that read ONNX models.
 
-#include <boost/program_options.hpp>
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include "common/option_table.hpp"
 #include "nin/io/input_preprocessing.hpp"
 
 namespace nin::cli {
@@ -14,7 +14,7 @@ namespace nin::cli {
 struct PreprocessingOptions {
   std::string scale, mean, std;
 
-  void add_to(boost::program_options::options_description& options);
+  void add_to(OptionTable& options);
   // What the command line declared, if anything; throws UsageError for malformed values.
   std::optional<InputPreprocessing> parse() const;
 };

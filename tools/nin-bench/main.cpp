@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
-#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
-#include "common/option_checks.hpp"
+#include "common/option_table.hpp"
+#include "common/shared_options.hpp"
 #include "common/table.hpp"
 #include "nin/core/error.hpp"
 #include "nin/core/gemm.hpp"
@@ -120,7 +120,8 @@ void run_decode(const std::string& dir, const nin::Shape& input, bool center_cro
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-bench", "NET [options] | --decode DIR --input HxWxC [options]",
+      "nin-bench", "time a network's layers, training and inference, or image decoding",
+      "NET [options] | --decode DIR --input HxWxC [options]",
       "Times NET (a preset name, spec file or model file) on random data: per-layer forward and\n"
       "backward milliseconds of a training step, training images/s (forward, backward, SGD\n"
       "update) and inference images/s. With --decode, times reading the image folder DIR\n"
@@ -129,34 +130,54 @@ int main(int argc, char** argv) {
       "it: each process its share of every batch, with the share of a step spent communicating;\n"
       "rank 0 prints."};
   return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) {
-    std::string net, format, decode, input;
+    using nin::cli::ValueKind;
+    std::string net, format = "md", decode, input;
     bool center_crop = false;
     nin::BenchmarkOptions o;
     int threads = 0;
-    po::options_description options("Options");
-    // clang-format off
-    options.add_options()
-        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network), "preset name, spec file or model file (positional)")
-        ("batch", po::value(&o.batch)->default_value(o.batch), "training batch size")
-        ("infer-batch", po::value(&o.infer_batch)->default_value(o.infer_batch), "inference batch size")
-        ("iterations", po::value(&o.iterations)->default_value(o.iterations), "timed iterations of each kind")
-        ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
-        ("decode", nin::cli::file_value(&decode, nin::cli::FileRole::data), "time reading the image folder DIR instead of a network")
-        ("input", po::value(&input), "with --decode: the size to convert images to, HxWxC (e.g. 28x28x1)")
-        ("center-crop", po::bool_switch(&center_crop), "with --decode: crop images to the input's aspect ratio first")
-        ("format", po::value(&format)->default_value("md"), "output format: md, json");
-    // clang-format on
-    po::positional_options_description positional;
-    positional.add("net", 1);
+    nin::cli::OptionTable options;
+    options.add({.name = "net",
+                 .kind = ValueKind::network,
+                 .value_name = "NET",
+                 .help = "preset name, spec file or model file (positional)",
+                 .role = nin::cli::FileRole::network,
+                 .positional = 1},
+                &net);
+    nin::cli::add_batch(options, &o.batch, "training batch size");
+    options.add({.name = "infer-batch",
+                 .kind = ValueKind::number,
+                 .value_name = "N",
+                 .help = "inference batch size",
+                 .range = nin::cli::IntRange{1, nin::cli::kMaxBatchOption},
+                 .defaulted = true},
+                &o.infer_batch);
+    options.add({.name = "iterations",
+                 .kind = ValueKind::number,
+                 .value_name = "N",
+                 .help = "timed iterations of each kind",
+                 .range = nin::cli::IntRange{1, 100000},
+                 .defaulted = true},
+                &o.iterations);
+    nin::cli::add_threads(options, &threads);
+    options.add({.name = "decode",
+                 .kind = ValueKind::directory,
+                 .value_name = "DIR",
+                 .help = "time reading the image folder DIR instead of a network",
+                 .role = nin::cli::FileRole::data},
+                &decode);
+    options.add({.name = "input",
+                 .kind = ValueKind::text,
+                 .value_name = "HxWxC",
+                 .help = "with --decode: the size to convert images to, HxWxC (e.g. 28x28x1)"},
+                &input);
+    options.add_flag({.name = "center-crop",
+                      .help = "with --decode: crop images to the input's aspect ratio first"},
+                     &center_crop);
+    nin::cli::add_format(options, &format, {nin::cli::Format::md, nin::cli::Format::json});
     po::variables_map values;
-    if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
-      return nin::cli::kSuccess;
+    if (!nin::cli::parse_command_line(argc, argv, info, options, values)) return nin::cli::kSuccess;
     const auto out_format =
         nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::json});
-    nin::cli::require_range("--batch", o.batch, 1, 65536);
-    nin::cli::require_range("--infer-batch", o.infer_batch, 1, 65536);
-    nin::cli::require_range("--iterations", o.iterations, 1, 100000);
-    nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     if (!decode.empty()) {
       if (run.comm().size() > 1)
         throw nin::UsageError("--decode times one process: run it without mpirun");

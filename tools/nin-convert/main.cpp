@@ -4,8 +4,9 @@
 #include <iostream>
 
 #include "common/cli.hpp"
-#include "common/file_options.hpp"
+#include "common/option_table.hpp"
 #include "common/preprocessing_options.hpp"
+#include "common/shared_options.hpp"
 #include "nin-convert/conversion.hpp"
 #include "nin-convert/report.hpp"
 
@@ -13,31 +14,54 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-convert", "INPUT -o OUTPUT [options]",
+      "nin-convert", "convert models between nin's HDF5 format and ONNX",
+      "INPUT -o OUTPUT [options]",
       "Converts the model INPUT into OUTPUT; the file names say the formats: .h5 or .hdf5 for\n"
       "nin's models and checkpoints, .onnx for ONNX (opset 13). ONNX models of the NIN family\n"
       "(for example from torch.onnx.export) are imported exactly or refused with the reason."};
   return nin::cli::run(info.name, [&] {
-    std::string input, output, class_names, format;
+    using nin::cli::ValueKind;
+    std::string input, output, class_names, format = "md";
     bool softmax = false, strip = false, dry_run = false;
     nin::cli::PreprocessingOptions preprocessing;
-    po::options_description options("Options");
-    // clang-format off
-    options.add_options()
-        ("input", nin::cli::file_value(&input, nin::cli::FileRole::model)->required(), "model to convert, .h5 or .onnx (positional)")
-        ("output,o", nin::cli::file_value(&output, nin::cli::FileRole::converted_output)->required(), "file to write, .h5 or .onnx")
-        ("softmax", po::bool_switch(&softmax), "ONNX output: end with Softmax (output 'probabilities' instead of 'logits')")
-        ("strip", po::bool_switch(&strip), "HDF5 output: leave out the checkpoint (optimiser state), giving a deployable model")
-        ("rename-classes", nin::cli::file_value(&class_names, nin::cli::FileRole::class_names), "file with one class name per line, replacing the model's")
-        ("dry-run", po::bool_switch(&dry_run), "print what would be written and write nothing")
-        ("format", po::value(&format)->default_value("md"), "--dry-run report format: md, json");
-    // clang-format on
+    nin::cli::OptionTable options;
+    options.add({.name = "input",
+                 .kind = ValueKind::model,
+                 .value_name = "INPUT",
+                 .help = "model to convert, .h5 or .onnx (positional)",
+                 .role = nin::cli::FileRole::model,
+                 .required = true,
+                 .positional = 1},
+                &input);
+    options.add({.name = "output",
+                 .short_name = 'o',
+                 .kind = ValueKind::model,
+                 .value_name = "OUTPUT",
+                 .help = "file to write, .h5 or .onnx",
+                 .role = nin::cli::FileRole::converted_output,
+                 .required = true},
+                &output);
+    options.add_flag(
+        {.name = "softmax",
+         .help = "ONNX output: end with Softmax (output 'probabilities' instead of 'logits')"},
+        &softmax);
+    options.add_flag({.name = "strip",
+                      .help = "HDF5 output: leave out the checkpoint (optimiser state), giving a "
+                              "deployable model"},
+                     &strip);
+    options.add({.name = "rename-classes",
+                 .kind = ValueKind::file,
+                 .value_name = "FILE",
+                 .help = "file with one class name per line, replacing the model's",
+                 .role = nin::cli::FileRole::class_names},
+                &class_names);
+    options.add_flag({.name = "dry-run", .help = "print what would be written and write nothing"},
+                     &dry_run);
+    nin::cli::add_format(options, &format, {nin::cli::Format::md, nin::cli::Format::json},
+                         "--dry-run report format");
     preprocessing.add_to(options);
-    po::positional_options_description positional;
-    positional.add("input", 1);
     po::variables_map values;
-    if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
-      return nin::cli::kSuccess;
+    if (!nin::cli::parse_command_line(argc, argv, info, options, values)) return nin::cli::kSuccess;
     const auto report_format =
         nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::json});
 

@@ -4,10 +4,11 @@
 #include <iostream>
 
 #include "common/cli.hpp"
-#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
+#include "common/option_table.hpp"
 #include "common/preprocessing_options.hpp"
+#include "common/shared_options.hpp"
 #include "nin-eval/class_maps.hpp"
 #include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
@@ -22,7 +23,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-eval",
+      "nin-eval", "evaluate models on a data set, or predict image files",
       "MODEL... [--data PATH] [options]  |  MODEL --images FILE...|-  |  MODEL --class-maps DIR "
       "--limit K",
       "Evaluates each model (MODEL.h5 or MODEL.onnx) on a split of the data set at PATH (an IDX,\n"
@@ -44,52 +45,89 @@ int main(int argc, char** argv) {
       "models. --images and --class-maps run in rank 0 alone (the others have nothing to do):\n"
       "--images reads standard input, which mpirun gives to rank 0."};
   return nin::cli::run_collective(info.name, [&](nin::cli::CollectiveRun& run) -> int {
+    using nin::cli::ValueKind;
     std::vector<std::string> models, images;
-    std::string data = nin::kDefaultDataPath, split, format, labels, class_names_file, class_maps;
-    std::int64_t top_k = 5, batch = 256, limit = 0;
+    std::string data = nin::kDefaultDataPath, split = "test", format = "md", labels = "fine";
+    std::string class_names_file, class_maps, shift_text;
+    std::int64_t top_k = 5, batch = 256, limit = 0, sweep = 0;
     int threads = 0;
     bool predictions = false, confusion = false, center_crop = false, skip_bad = false;
     nin::cli::PreprocessingOptions preprocessing_options;
-    po::options_description options("Options");
-    // clang-format off
-    options.add_options()
-        ("model", nin::cli::file_value(&models, nin::cli::FileRole::model)->multitoken(), "model files, .h5 or .onnx (positional)")
-        ("data", nin::cli::file_value(&data, nin::cli::FileRole::data)->default_value(data), "data set: IDX/CIFAR directory, image folder or HDF5 file")
-        ("split", po::value(&split)->default_value("test"), "test or train")
-        ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
-        ("limit", po::value(&limit)->default_value(0), "evaluate only the first N images (0: all)")
-        ("images", nin::cli::file_value(&images, nin::cli::FileRole::images_or_stdin)->multitoken(), "predict these image files instead; '-': one path per line on stdin")
-        ("center-crop", po::bool_switch(&center_crop), "images: crop to the network's aspect ratio before resizing")
-        ("skip-bad-images", po::bool_switch(&skip_bad), "image folders: skip files that cannot be decoded, with a warning each")
-        ("class-names", nin::cli::file_value(&class_names_file, nin::cli::FileRole::class_names), "file with one class name per line, for output")
-        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
-        ("top-k", po::value(&top_k)->default_value(5), "k of the top-k accuracy and predictions")
-        ("confusion", po::bool_switch(&confusion), "add per-class metrics and the confusion matrix")
-        ("predictions", po::bool_switch(&predictions), "print one line per sample instead (summary on stderr; json adds the logits)")
-        ("shift", po::value<std::string>(), "evaluate on the images moved DX pixels right, DY down (DX,DY; negative: left, up), uncovered pixels black")
-        ("shift-sweep", po::value<std::int64_t>(), "evaluate every shift with DX, DY in -N..N (N in 1..16): one row per model and shift")
-        ("class-maps", po::value(&class_maps), "write a PNG of the class maps of each of the first --limit images into this directory")
-        ("batch", po::value(&batch)->default_value(256), "images per forward pass")
-        ("threads", po::value(&threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)");
-    // clang-format on
+    nin::cli::OptionTable options;
+    options.add({.name = "model",
+                 .kind = ValueKind::model,
+                 .value_name = "MODEL...",
+                 .help = "model files, .h5 or .onnx (positional)",
+                 .role = nin::cli::FileRole::model,
+                 .positional = -1,
+                 .multiple = true},
+                &models);
+    nin::cli::add_data(options, &data);
+    options.add({.name = "split",
+                 .kind = ValueKind::choice,
+                 .value_name = "SPLIT",
+                 .help = "test or train",
+                 .choices = {"test", "train"},
+                 .defaulted = true},
+                &split);
+    nin::cli::add_labels(options, &labels);
+    nin::cli::add_limit(options, &limit);
+    options.add({.name = "images",
+                 .kind = ValueKind::file,
+                 .value_name = "FILE...",
+                 .help = "predict these image files instead; '-': one path per line on stdin",
+                 .role = nin::cli::FileRole::images_or_stdin,
+                 .multiple = true},
+                &images);
+    nin::cli::add_center_crop(options, &center_crop);
+    nin::cli::add_skip_bad_images(options, &skip_bad);
+    nin::cli::add_class_names(options, &class_names_file,
+                              "file with one class name per line, for output");
+    nin::cli::add_format(options, &format,
+                         {nin::cli::Format::md, nin::cli::Format::csv, nin::cli::Format::tsv,
+                          nin::cli::Format::json});
+    options.add({.name = "top-k",
+                 .kind = ValueKind::number,
+                 .value_name = "K",
+                 .help = "k of the top-k accuracy and predictions",
+                 .range = nin::cli::IntRange{1, nin::kMaxSpecChannels},
+                 .defaulted = true},
+                &top_k);
+    options.add_flag(
+        {.name = "confusion", .help = "add per-class metrics and the confusion matrix"},
+        &confusion);
+    options.add_flag({.name = "predictions",
+                      .help = "print one line per sample instead (summary on stderr; json adds "
+                              "the logits)"},
+                     &predictions);
+    options.add({.name = "shift",
+                 .kind = ValueKind::text,
+                 .value_name = "DX,DY",
+                 .help = "evaluate on the images moved DX pixels right, DY down (DX,DY; negative: "
+                         "left, up), uncovered pixels black"},
+                &shift_text);
+    options.add({.name = "shift-sweep",
+                 .kind = ValueKind::number,
+                 .value_name = "N",
+                 .help = "evaluate every shift with DX, DY in -N..N: one row per model and "
+                         "shift",
+                 .range = nin::cli::IntRange{1, nin::eval_tool::kMaxShiftSweep}},
+                &sweep);
+    options.add({.name = "class-maps",
+                 .kind = ValueKind::directory,
+                 .value_name = "DIR",
+                 .help = "write a PNG of the class maps of each of the first --limit images into "
+                         "this directory"},
+                &class_maps);
+    nin::cli::add_batch(options, &batch, "images per forward pass");
+    nin::cli::add_threads(options, &threads);
     preprocessing_options.add_to(options);
-    po::positional_options_description positional;
-    positional.add("model", -1);
     po::variables_map values;
-    if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
-      return nin::cli::kSuccess;
+    if (!nin::cli::parse_command_line(argc, argv, info, options, values)) return nin::cli::kSuccess;
     const auto out_format =
         nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::csv,
                                         nin::cli::Format::tsv, nin::cli::Format::json});
     if (models.empty()) throw nin::UsageError("no model given");
-    if (split != "test" && split != "train")
-      throw nin::UsageError("--split: '" + split + "' is not one of test, train");
-    if (labels != "fine" && labels != "coarse")
-      throw nin::UsageError("--labels: '" + labels + "' is not one of fine, coarse");
-    nin::cli::require_range("--top-k", top_k, 1, nin::kMaxSpecChannels);
-    nin::cli::require_range("--batch", batch, 1, 65536);
-    nin::cli::require_range("--limit", limit, 0, nin::cli::kMaxCountOption);
-    nin::cli::require_range("--threads", threads, 0, nin::cli::kMaxThreadsOption);
     nin::ThreadLimit thread_limit(nin::threads_per_rank(threads, run.comm().ranks_on_host()));
     const auto preprocessing = preprocessing_options.parse();
     const auto given = [&](const char* option) { return values.count(option) > 0; };
@@ -99,9 +137,8 @@ int main(int argc, char** argv) {
           throw nin::UsageError(std::string("--") + option +
                                 " applies to data sets, not to --images");
     const auto shift = nin::eval_tool::parse_shift_request(
-        given("shift") ? std::optional(values["shift"].as<std::string>()) : std::nullopt,
-        given("shift-sweep") ? std::optional(values["shift-sweep"].as<std::int64_t>())
-                             : std::nullopt);
+        given("shift") ? std::optional(shift_text) : std::nullopt,
+        given("shift-sweep") ? std::optional(sweep) : std::nullopt);
     if (shift.sweep())
       for (const char* option : {"predictions", "confusion"})
         if (!values[option].defaulted())

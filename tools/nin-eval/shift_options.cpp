@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstdlib>
 
-#include "common/option_checks.hpp"
 #include "nin/core/error.hpp"
 
 namespace nin::eval_tool {
@@ -46,7 +45,6 @@ ShiftRequest parse_shift_request(const std::optional<std::string>& shift,
     request.value = *shift;
     request.shifts = {parse_shift(*shift)};
   } else if (sweep) {
-    cli::require_range("--shift-sweep", *sweep, 1, kMaxShiftSweep);
     request.option = "--shift-sweep";
     request.value = std::to_string(*sweep);
     for (std::int64_t dx = -*sweep; dx <= *sweep; ++dx)

@@ -24,8 +24,8 @@ struct ShiftRequest {
 };
 
 // The request of --shift (its text, when given) and --shift-sweep (N, when given). Throws
-// UsageError when both are given, when DX,DY is not two integers, or N is not in
-// 1..kMaxShiftSweep.
+// UsageError when both are given or when DX,DY is not two integers. N is in 1..kMaxShiftSweep, as
+// nin-eval's declaration of --shift-sweep bounds it.
 ShiftRequest parse_shift_request(const std::optional<std::string>& shift,
                                  std::optional<std::int64_t> sweep);
 

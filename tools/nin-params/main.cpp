@@ -4,10 +4,10 @@
 #include <iostream>
 
 #include "common/cli.hpp"
-#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
-#include "common/option_checks.hpp"
+#include "common/option_table.hpp"
 #include "common/preprocessing_options.hpp"
+#include "common/shared_options.hpp"
 #include "nin-params/report.hpp"
 #include "nin/core/error.hpp"
 #include "nin/spec/preset_catalog.hpp"
@@ -15,39 +15,60 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  constexpr nin::cli::ToolInfo info{"nin-params", "NET [options]",
+  constexpr nin::cli::ToolInfo info{"nin-params", "print a network's layer table", "NET [options]",
                                     "Prints the layer table of NET (a preset name, a spec file or "
                                     "a model file): sizes, kernels, parameter\n"
                                     "counts with their formulas, MACs and activation memory."};
   return nin::cli::run(info.name, [&] {
-    std::string net, input, format, language;
+    using nin::cli::ValueKind;
+    std::string net, input, format = "md", language = "en";
     std::int64_t classes = 0, batch = 1;
     nin::cli::PreprocessingOptions preprocessing_options;
-    po::options_description options("Options");
-    // clang-format off
-    options.add_options()
-        ("net", nin::cli::file_value(&net, nin::cli::FileRole::network_or_stdin)->required(), "preset name, spec file or model file (positional); -: a spec read from standard input")
-        ("input", po::value(&input), "re-infer shapes for this input, HxWxC (e.g. 28x28x1)")
-        ("classes", po::value(&classes), "re-infer shapes for this number of classes")
-        ("batch", po::value(&batch)->default_value(1), "batch size for activation memory")
-        ("format", po::value(&format)->default_value("md"), "output format: md, csv, tsv, json")
-        ("lang", po::value(&language)->default_value("en"), "language of headers and layer kinds: en, zh")
-        ("compare-fc", "also show what a fully connected classifier would cost instead of global average pooling");
-    // clang-format on
+    nin::cli::OptionTable options;
+    options.add({.name = "net",
+                 .kind = ValueKind::network,
+                 .value_name = "NET",
+                 .help = "preset name, spec file or model file (positional); -: a spec read from "
+                         "standard input",
+                 .role = nin::cli::FileRole::network_or_stdin,
+                 .required = true,
+                 .positional = 1},
+                &net);
+    options.add({.name = "input",
+                 .kind = ValueKind::text,
+                 .value_name = "HxWxC",
+                 .help = "re-infer shapes for this input, HxWxC (e.g. 28x28x1)"},
+                &input);
+    options.add({.name = "classes",
+                 .kind = ValueKind::number,
+                 .value_name = "N",
+                 .help = "re-infer shapes for this number of classes",
+                 .range = nin::cli::IntRange{1, nin::kMaxSpecChannels}},
+                &classes);
+    // Activation memory is only counted, never allocated: any batch a spec allows.
+    nin::cli::add_batch(options, &batch, "batch size for activation memory",
+                        {1, nin::kMaxSpecChannels});
+    nin::cli::add_format(options, &format,
+                         {nin::cli::Format::md, nin::cli::Format::csv, nin::cli::Format::tsv,
+                          nin::cli::Format::json});
+    options.add({.name = "lang",
+                 .kind = ValueKind::choice,
+                 .value_name = "LANG",
+                 .help = "language of headers and layer kinds: en, zh",
+                 .choices = {"en", "zh"},
+                 .defaulted = true},
+                &language);
+    options.add_switch({.name = "compare-fc",
+                        .help = "also show what a fully connected classifier would cost instead "
+                                "of global average pooling"});
     preprocessing_options.add_to(options);
-    po::positional_options_description positional;
-    positional.add("net", 1);
     po::variables_map values;
-    if (!nin::cli::parse_command_line(argc, argv, info, options, positional, values))
-      return nin::cli::kSuccess;
+    if (!nin::cli::parse_command_line(argc, argv, info, options, values)) return nin::cli::kSuccess;
 
     nin::params::ReportOptions report;
     report.format = nin::cli::parse_format(format, {nin::cli::Format::md, nin::cli::Format::csv,
                                                     nin::cli::Format::tsv, nin::cli::Format::json});
-    if (language != "en" && language != "zh")
-      throw nin::UsageError("--lang: '" + language + "' is not one of en, zh");
     report.language = language == "zh" ? nin::params::Language::zh : nin::params::Language::en;
-    nin::cli::require_range("--batch", batch, 1, nin::kMaxSpecChannels);
     report.batch = batch;
     report.compare_fc = values.count("compare-fc") > 0;
 
@@ -58,10 +79,7 @@ int main(int argc, char** argv) {
     nin::cli::apply_preprocessing(preprocessing_options.parse(), net, spec.input.channels, unused);
     if (values.count("input"))
       spec = nin::with_input(std::move(spec), nin::cli::parse_input_shape(input));
-    if (values.count("classes")) {
-      nin::cli::require_range("--classes", classes, 1, nin::kMaxSpecChannels);
-      spec = nin::with_classes(std::move(spec), classes);
-    }
+    if (values.count("classes")) spec = nin::with_classes(std::move(spec), classes);
     nin::params::write_report(std::cout, spec, report);
     return nin::cli::kSuccess;
   });

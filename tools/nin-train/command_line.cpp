@@ -1,13 +1,13 @@
 #include "nin-train/command_line.hpp"
 
 #include <algorithm>
-#include <sstream>
 #include <system_error>
 
-#include "common/file_options.hpp"
 #include "common/model_loading.hpp"
 #include "common/option_checks.hpp"
+#include "common/option_table.hpp"
 #include "common/preprocessing_options.hpp"
+#include "common/shared_options.hpp"
 #include "nin/core/error.hpp"
 #include "nin/data/dataset.hpp"
 #include "nin/io/model_contents.hpp"
@@ -36,23 +36,10 @@ std::vector<double> parse_milestones(const std::string& text) {
   return epochs;
 }
 
-// Every numeric option's range; a recipe read from a checkpoint is held to the same.
-void check_recipe(const TrainOptions& o) {
-  cli::require_range("--epochs", o.epochs, 1, 100000);
-  cli::require_range("--stop-after", o.stop_after, 0, 100000);  // 0: run to the end
-  cli::require_range("--batch", o.batch, 1, 65536);
-  cli::require_finite("--lr", o.schedule.base_lr, {.min = 0, .min_open = true});
-  cli::require_finite("--lr-step", o.schedule.step_epochs, {.min = 0, .min_open = true});
-  cli::require_finite("--lr-gamma", o.schedule.gamma, {.min = 0, .min_open = true});
-  cli::require_finite("--warmup", o.schedule.warmup_epochs);
+// The milestones are one option holding a list: each epoch is checked here, every other value by
+// its declaration.
+void check_milestones(const TrainOptions& o) {
   for (const double epoch : o.schedule.milestones) cli::require_finite("--lr-milestones", epoch);
-  cli::require_finite("--momentum", o.momentum, {.min = 0, .max = 1, .max_open = true});
-  cli::require_finite("--weight-decay", o.weight_decay);
-  cli::require_range("--crop-pad", o.augmentation.crop_pad, 0, 64);
-  cli::require_range("--val", o.validation, 0, cli::kMaxCountOption);
-  cli::require_range("--limit", o.limit, 0, cli::kMaxCountOption);
-  cli::require_finite("--checkpoint-minutes", o.checkpoint_minutes);
-  cli::require_range("--log-every", o.log_every, 0, cli::kMaxCountOption);
 }
 
 // The recipe saved in a checkpoint; only the run's length and logistics come from the command line.
@@ -66,11 +53,6 @@ TrainOptions resumed_options(const ModelContents& saved, const std::string& path
   o.checkpoint_minutes = command_line.checkpoint_minutes;
   o.log_every = command_line.log_every;
   o.stop_after = command_line.stop_after;
-  try {
-    check_recipe(o);
-  } catch (const UsageError& e) {
-    throw FormatError("'" + path + "': training options: " + e.what());
-  }
   return o;
 }
 
@@ -97,74 +79,195 @@ void require_hdf5_name(const std::string& option, const std::filesystem::path& p
                      why + ")");
 }
 
-// A default as people write it ("0.05"), not as its double prints at full precision.
-std::string shortest(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
 }  // namespace
 
 std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli::ToolInfo& info) {
   TrainCommand command;
   TrainOptions& o = command.job.options;
-  std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule, milestones, labels, seed;
-  std::string weights, freeze, reinit, class_names;
+  std::string net = "nin-mnist-bn", output, checkpoint, resume, schedule = "cosine", milestones;
+  std::string labels = "fine", seed = std::to_string(o.seed), weights, freeze, reinit, class_names;
   cli::PreprocessingOptions preprocessing;
   o.data = kDefaultDataPath;
   bool no_nesterov = false;
-  po::options_description options("Options");
-  // clang-format off
-  options.add_options()
-      ("net", cli::file_value(&net, cli::FileRole::network)->default_value(net), "preset name or spec file to train")
-      ("data", cli::file_value(&o.data, cli::FileRole::data)->default_value(o.data), "data set: IDX/CIFAR directory, image folder or HDF5 file")
-      ("output,o", cli::file_value(&output, cli::FileRole::model_output), "where to write the best model (HDF5)")
-      ("checkpoint", cli::file_value(&checkpoint, cli::FileRole::checkpoint_output), "where to write checkpoints (default: MODEL.ckpt.h5)")
-      ("resume", cli::file_value(&resume, cli::FileRole::checkpoint), "continue the run saved in this checkpoint")
-      ("weights", cli::file_value(&weights, cli::FileRole::model), "start from this model's parameters (.h5 or .onnx; fine-tuning): layers matched by name and shape")
-      ("freeze", po::value(&freeze), "layers whose parameters stay fixed, e.g. conv1,cccp1")
-      ("reinit", po::value(&reinit), "layers to initialise afresh instead of taking them from --weights")
-      ("eval-first", po::bool_switch(&command.job.evaluate_first), "evaluate once before the first step")
-      ("class-names", cli::file_value(&class_names, cli::FileRole::class_names), "file with one class name per line, for data sets that have none")
-      ("center-crop", po::bool_switch(&o.center_crop), "image folders: crop to the network's aspect ratio before resizing")
-      ("skip-bad-images", po::bool_switch(&o.skip_bad_images), "image folders: skip files that cannot be decoded, with a warning each")
-      ("epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs to train (the schedule's length)")
-      ("stop-after", po::value(&o.stop_after)->default_value(0), "end this run after N epochs in all; --resume continues it")
-      ("batch", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
-      ("lr", po::value(&o.schedule.base_lr)->default_value(o.schedule.base_lr, shortest(o.schedule.base_lr)), "base learning rate")
-      ("lr-schedule", po::value(&schedule)->default_value("cosine"), "constant, step, multistep or cosine")
-      ("lr-step", po::value(&o.schedule.step_epochs)->default_value(o.schedule.step_epochs), "epochs between steps (step)")
-      ("lr-milestones", po::value(&milestones), "epochs at which to multiply by gamma (multistep), e.g. 100,150")
-      ("lr-gamma", po::value(&o.schedule.gamma)->default_value(o.schedule.gamma, shortest(o.schedule.gamma)), "factor of step and multistep")
-      ("warmup", po::value(&o.schedule.warmup_epochs)->default_value(o.schedule.warmup_epochs, shortest(o.schedule.warmup_epochs)), "epochs of linear warm-up")
-      ("momentum", po::value(&o.momentum)->default_value(o.momentum, shortest(o.momentum)), "SGD momentum")
-      ("no-nesterov", po::bool_switch(&no_nesterov), "classic momentum instead of Nesterov's")
-      ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay, shortest(o.weight_decay)), "L2 weight decay of convolution weights")
-      ("crop-pad", po::value(&o.augmentation.crop_pad)->default_value(0), "augment: random translation up to this many pixels")
-      ("flip", po::bool_switch(&o.augmentation.flip), "augment: random horizontal flips")
-      ("val", po::value(&o.validation)->default_value(0), "hold out this many training images for validation (0: use the test set)")
-      ("labels", po::value(&labels)->default_value("fine"), "CIFAR-100 labels: fine or coarse")
-      ("limit", po::value(&o.limit)->default_value(0), "use only the first N images of each split (0: all)")
-      ("seed", po::value(&seed)->default_value(std::to_string(o.seed)), "random seed")
-      ("threads", po::value(&command.threads)->default_value(0), "worker threads (0: $NIN_THREADS or all cores)")
-      ("checkpoint-minutes", po::value(&o.checkpoint_minutes)->default_value(0), "also checkpoint within epochs this often")
-      ("log", cli::file_value(&command.log, cli::FileRole::log_or_stdout), "append one JSON object per epoch to this file (-: standard output)")
-      ("log-every", po::value(&o.log_every)->default_value(0), "also log every N steps")
-      ("quiet,q", po::bool_switch(&command.quiet), "no progress on stderr");
-  // clang-format on
+  cli::OptionTable options;
+  options.add({.name = "net",
+               .kind = cli::ValueKind::network,
+               .value_name = "NET",
+               .help = "preset name or spec file to train",
+               .role = cli::FileRole::network,
+               .defaulted = true},
+              &net);
+  cli::add_data(options, &o.data);
+  options.add({.name = "output",
+               .short_name = 'o',
+               .kind = cli::ValueKind::model,
+               .value_name = "MODEL.h5",
+               .help = "where to write the best model (HDF5)",
+               .role = cli::FileRole::model_output},
+              &output);
+  options.add({.name = "checkpoint",
+               .kind = cli::ValueKind::model,
+               .value_name = "FILE.h5",
+               .help = "where to write checkpoints (default: MODEL.ckpt.h5)",
+               .role = cli::FileRole::checkpoint_output},
+              &checkpoint);
+  options.add({.name = "resume",
+               .kind = cli::ValueKind::model,
+               .value_name = "CHECKPOINT.h5",
+               .help = "continue the run saved in this checkpoint",
+               .role = cli::FileRole::checkpoint},
+              &resume);
+  options.add({.name = "weights",
+               .kind = cli::ValueKind::model,
+               .value_name = "MODEL",
+               .help = "start from this model's parameters (.h5 or .onnx; fine-tuning): layers "
+                       "matched by name and shape",
+               .role = cli::FileRole::model},
+              &weights);
+  options.add({.name = "freeze",
+               .kind = cli::ValueKind::text,
+               .value_name = "LAYERS",
+               .help = "layers whose parameters stay fixed, e.g. conv1,cccp1"},
+              &freeze);
+  options.add({.name = "reinit",
+               .kind = cli::ValueKind::text,
+               .value_name = "LAYERS",
+               .help = "layers to initialise afresh instead of taking them from --weights"},
+              &reinit);
+  options.add_flag({.name = "eval-first", .help = "evaluate once before the first step"},
+                   &command.job.evaluate_first);
+  cli::add_class_names(options, &class_names,
+                       "file with one class name per line, for data sets that have none");
+  cli::add_center_crop(options, &o.center_crop);
+  cli::add_skip_bad_images(options, &o.skip_bad_images);
+  options.add({.name = "epochs",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "epochs to train (the schedule's length)",
+               .range = cli::IntRange{1, 100000},
+               .defaulted = true},
+              &o.epochs);
+  options.add({.name = "stop-after",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "end this run after N epochs in all; --resume continues it",
+               .range = cli::IntRange{0, 100000},
+               .defaulted = true},
+              &o.stop_after);
+  cli::add_batch(options, &o.batch, "mini-batch size");
+  options.add({.name = "lr",
+               .kind = cli::ValueKind::number,
+               .value_name = "RATE",
+               .help = "base learning rate",
+               .reals = cli::RealRange{.min = 0, .min_open = true},
+               .defaulted = true},
+              &o.schedule.base_lr);
+  options.add({.name = "lr-schedule",
+               .kind = cli::ValueKind::choice,
+               .value_name = "KIND",
+               .help = "constant, step, multistep or cosine",
+               .choices = {"constant", "step", "multistep", "cosine"},
+               .defaulted = true},
+              &schedule);
+  options.add({.name = "lr-step",
+               .kind = cli::ValueKind::number,
+               .value_name = "EPOCHS",
+               .help = "epochs between steps (step)",
+               .reals = cli::RealRange{.min = 0, .min_open = true},
+               .defaulted = true},
+              &o.schedule.step_epochs);
+  options.add({.name = "lr-milestones",
+               .kind = cli::ValueKind::text,
+               .value_name = "EPOCHS",
+               .help = "epochs at which to multiply by gamma (multistep), e.g. 100,150"},
+              &milestones);
+  options.add({.name = "lr-gamma",
+               .kind = cli::ValueKind::number,
+               .value_name = "X",
+               .help = "factor of step and multistep",
+               .reals = cli::RealRange{.min = 0, .min_open = true},
+               .defaulted = true},
+              &o.schedule.gamma);
+  options.add({.name = "warmup",
+               .kind = cli::ValueKind::number,
+               .value_name = "EPOCHS",
+               .help = "epochs of linear warm-up",
+               .reals = cli::RealRange{},
+               .defaulted = true},
+              &o.schedule.warmup_epochs);
+  options.add({.name = "momentum",
+               .kind = cli::ValueKind::number,
+               .value_name = "X",
+               .help = "SGD momentum",
+               .reals = cli::RealRange{.min = 0, .max = 1, .max_open = true},
+               .defaulted = true},
+              &o.momentum);
+  options.add_flag({.name = "no-nesterov", .help = "classic momentum instead of Nesterov's"},
+                   &no_nesterov);
+  options.add({.name = "weight-decay",
+               .kind = cli::ValueKind::number,
+               .value_name = "X",
+               .help = "L2 weight decay of convolution weights",
+               .reals = cli::RealRange{},
+               .defaulted = true},
+              &o.weight_decay);
+  options.add({.name = "crop-pad",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "augment: random translation up to this many pixels",
+               .range = cli::IntRange{0, 64},
+               .defaulted = true},
+              &o.augmentation.crop_pad);
+  options.add_flag({.name = "flip", .help = "augment: random horizontal flips"},
+                   &o.augmentation.flip);
+  options.add({.name = "val",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "hold out this many training images for validation (0: use the test set)",
+               .range = cli::IntRange{0, cli::kMaxCountOption},
+               .defaulted = true},
+              &o.validation);
+  cli::add_labels(options, &labels);
+  cli::add_limit(options, &o.limit);
+  // Checked by parse_unsigned: Boost.ProgramOptions would read "-1" as 2^64 - 1.
+  options.add({.name = "seed",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "random seed",
+               .defaulted = true},
+              &seed);
+  cli::add_threads(options, &command.threads);
+  options.add({.name = "checkpoint-minutes",
+               .kind = cli::ValueKind::number,
+               .value_name = "MINUTES",
+               .help = "also checkpoint within epochs this often",
+               .reals = cli::RealRange{},
+               .defaulted = true},
+              &o.checkpoint_minutes);
+  options.add({.name = "log",
+               .kind = cli::ValueKind::file,
+               .value_name = "FILE",
+               .help = "append one JSON object per epoch to this file (-: standard output)",
+               .role = cli::FileRole::log_or_stdout},
+              &command.log);
+  options.add({.name = "log-every",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "also log every N steps",
+               .range = cli::IntRange{0, cli::kMaxCountOption},
+               .defaulted = true},
+              &o.log_every);
+  options.add_flag({.name = "quiet", .short_name = 'q', .help = "no progress on stderr"},
+                   &command.quiet);
   preprocessing.add_to(options);
   po::variables_map values;
-  if (!cli::parse_command_line(argc, argv, info, options, {}, values)) return std::nullopt;
+  if (!cli::parse_command_line(argc, argv, info, options, values)) return std::nullopt;
   o.nesterov = !no_nesterov;
   o.schedule.kind = parse_schedule_kind(schedule);
   if (!milestones.empty()) o.schedule.milestones = parse_milestones(milestones);
-  if (labels != "fine" && labels != "coarse")
-    throw UsageError("--labels: '" + labels + "' is not one of fine, coarse");
   o.labels = labels == "coarse" ? LabelKind::coarse : LabelKind::fine;
   if (output.empty()) throw UsageError("missing -o/--output: where to write the model");
-  check_recipe(o);
-  cli::require_range("--threads", command.threads, 0, cli::kMaxThreadsOption);
+  check_milestones(o);
   o.seed = cli::parse_unsigned("--seed", seed);
 
   TrainJob& job = command.job;
@@ -204,6 +307,14 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
     const ModelContents saved = read_model_file(resume, ModelParts::checkpoint);
     job.spec = saved.spec;
     o = resumed_options(saved, resume, o, values);
+    // The recipe is held to the options' declared ranges as a command line is: the declarations
+    // check the values they store, which are o's.
+    try {
+      check_milestones(o);
+      options.check(values);
+    } catch (const UsageError& e) {
+      throw FormatError("'" + resume + "': training options: " + e.what());
+    }
     job.resume = resume;
     // The checkpoint read at the start is the one the run continues and rewrites.
     command.inputs.push_back({"--resume", resume, "--checkpoint"});

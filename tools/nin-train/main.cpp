@@ -89,7 +89,7 @@ std::string shared_job(const nin::TrainJob& job) {
 
 int main(int argc, char** argv) {
   constexpr nin::cli::ToolInfo info{
-      "nin-train",
+      "nin-train", "train a Network-in-Network model",
       "[--net NET] [--data PATH] -o MODEL.h5 [options]  |  --resume CHECKPOINT.h5 -o MODEL.h5",
       "Trains NET (a preset name or spec file; nin-mnist-bn) on the data set at PATH (an IDX,\n"
       "CIFAR-10 or CIFAR-100 directory, or an HDF5 file; Fashion-MNIST) and writes the best model\n"
