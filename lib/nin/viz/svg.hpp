@@ -42,8 +42,7 @@ struct TextStyle {
   std::string colour = "#000000";
   bool bold = false;
   double rotate = 0;  // degrees, clockwise, about the anchor point
-  // Where `y` is: the baseline (false) or the middle of the letters (true: dominant-baseline
-  // central).
+  // Where `y` is: the baseline (false) or the middle of the letters (true).
   bool centred_vertically = false;
 };
 

@@ -179,7 +179,7 @@ std::string training_curves_svg(const TrainingCurves& curves) {
 
   Panel loss{kFirstPanelTop, 190, nice_ticks(0, loss_high, 6), "loss (cross-entropy)"};
   Panel acc{loss.top + loss.height + kPanelGap, 190, accuracy, "accuracy (%)"};
-  Panel rate{acc.top + acc.height + kPanelGap, 90, nice_ticks(0, rate_high, 3), "learning rate"};
+  Panel rate{acc.top + acc.height + kPanelGap, 90, nice_ticks(0, rate_high, 4), "learning rate"};
   const double height = rate.top + rate.height + kBottom;
 
   svg::Document doc(kWidth, height);
