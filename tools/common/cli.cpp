@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/bash_completion.hpp"
+#include "common/build_info.hpp"
 #include "common/file_options.hpp"
 #include "common/man_page.hpp"
 #include "common/option_table.hpp"
@@ -60,7 +61,7 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable
     return false;
   }
   if (values.count("version")) {
-    std::cout << info.name << " (nin) " << NIN_VERSION << "\n";
+    write_version(std::cout, info.name);
     return false;
   }
   if (values.count("man")) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "nin/core/error.hpp"
 
@@ -42,6 +43,8 @@ RoleText text_of(FileRole role) {
       return {true, true, ""};
     case FileRole::images_or_stdin:
       return {true, false, ""};
+    case FileRole::picture_output:
+      return {false, true, "cannot take a picture: give a file name ending in .svg"};
   }
   return {false, false, "cannot be a standard stream: give a file name"};
 }
@@ -74,6 +77,14 @@ std::vector<std::string> texts_of(const boost::any& value) {
 }
 
 }  // namespace
+
+void require_svg_name(std::string_view option, const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension != ".svg")
+    throw UsageError(std::string(option) + " '" + path +
+                     "': the file name must end in .svg (the picture is SVG)");
+}
 
 void check_file_options(const po::options_description& options,
                         const po::positional_options_description& positional,

@@ -27,12 +27,17 @@ enum class FileRole {
   converted_output,   // nin-convert's output, .h5 or .onnx
   log_or_stdout,      // a file appended to, or "-": standard output
   images_or_stdin,    // image files, or "-": their paths, one per line on standard input
+  picture_output,     // an SVG picture written by the tool (.svg)
 };
 
 // A lone "-": standard input or output where an option takes it.
 inline bool is_standard_stream(std::string_view path) {
   return path == "-";
 }
+
+// Throws UsageError "OPTION 'PATH': the file name must end in .svg (...)" unless it does: the
+// pictures the tools draw are SVG, and a name saying otherwise would mislead a viewer.
+void require_svg_name(std::string_view option, const std::string& path);
 
 namespace detail {
 class FileOption {

@@ -9,6 +9,7 @@
 #include "common/data_loading.hpp"
 #include "common/model_loading.hpp"
 #include "common/preprocessing_options.hpp"
+#include "nin-eval/confusion_picture.hpp"
 #include "nin-eval/ranks.hpp"
 #include "nin-eval/report.hpp"
 #include "nin/core/error.hpp"
@@ -174,6 +175,9 @@ int evaluate_on_data(std::string_view tool, Communicator& comm,
                    std::make_move_iterator(rows.end()));
   }
   if (!comm.is_writer()) return status;
+  if (!options.confusion_svg.empty() && results.size() == 1 && results.front().error.empty())
+    write_confusion_picture(options.confusion_svg, results.front(), options.data,
+                            options.data_options.split == Split::test ? "test" : "train");
   if (options.predictions) {
     for (const auto& m : results)
       if (m.error.empty())

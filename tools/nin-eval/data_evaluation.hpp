@@ -31,6 +31,8 @@ struct DataEvaluationOptions {
   // Translations of the images: with one shift, the output of a plain evaluation on the moved
   // images; with a sweep, one row per model and shift instead of the summary.
   ShiftRequest shift;
+  // --confusion-svg: with one model, its confusion matrix drawn into this file; empty: none.
+  std::string confusion_svg;
 };
 
 // Evaluates each model at `models` and prints on `out` (on the writer rank). A model that cannot

@@ -10,6 +10,7 @@
 #include "common/preprocessing_options.hpp"
 #include "common/shared_options.hpp"
 #include "nin-eval/class_maps.hpp"
+#include "nin-eval/confusion_picture.hpp"
 #include "nin-eval/data_evaluation.hpp"
 #include "nin-eval/image_predictions.hpp"
 #include "nin-eval/shift_options.hpp"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
       "Evaluates each model (MODEL.h5 or MODEL.onnx) on a split of the data set at PATH (an IDX,\n"
       "CIFAR-10 or CIFAR-100 directory, an image folder or an HDF5 file): one summary row per\n"
       "model; --confusion adds per-class precision/recall/F1 and the confusion matrix;\n"
+      "--confusion-svg FILE.svg draws the confusion matrix of one model as a heat map;\n"
       "--predictions prints one line per sample (with every logit in --format json).\n"
       "--shift DX,DY evaluates on the images moved DX pixels right and DY down (negative: left,\n"
       "up), the uncovered pixels black; --shift-sweep N prints one row per model and shift (dx, "
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
     using nin::cli::ValueKind;
     std::vector<std::string> models, images;
     std::string data = nin::kDefaultDataPath, split = "test", format = "md", labels = "fine";
-    std::string class_names_file, class_maps, shift_text;
+    std::string class_names_file, class_maps, shift_text, confusion_svg;
     std::int64_t top_k = 5, batch = 256, limit = 0, sweep = 0;
     int threads = 0;
     bool predictions = false, confusion = false, center_crop = false, skip_bad = false;
@@ -96,6 +98,13 @@ int main(int argc, char** argv) {
     options.add_flag(
         {.name = "confusion", .help = "add per-class metrics and the confusion matrix"},
         &confusion);
+    options.add({.name = "confusion-svg",
+                 .kind = ValueKind::file,
+                 .value_name = "FILE.svg",
+                 .help = "draw the confusion matrix of the one model as a heat map into this SVG "
+                         "file",
+                 .role = nin::cli::FileRole::picture_output},
+                &confusion_svg);
     options.add_flag({.name = "predictions",
                       .help = "print one line per sample instead (summary on stderr; json adds "
                               "the logits)"},
@@ -144,6 +153,15 @@ int main(int argc, char** argv) {
         if (!values[option].defaulted())
           throw nin::UsageError(std::string("--shift-sweep prints one row per model and shift: ") +
                                 "--" + option + " cannot be added to it");
+    if (given("confusion-svg")) {
+      if (models.size() != 1)
+        throw nin::UsageError("--confusion-svg draws the confusion matrix of one model; " +
+                              std::to_string(models.size()) + " were given");
+      for (const char* option : {"images", "class-maps", "shift-sweep"})
+        if (given(option))
+          throw nin::UsageError(std::string("--confusion-svg cannot be combined with --") + option);
+      if (run.is_writer()) nin::eval_tool::check_confusion_picture(confusion_svg, models, data);
+    }
     nin::DataOptions data_options{
         split == "test" ? nin::Split::test : nin::Split::train,
         labels == "coarse" ? nin::LabelKind::coarse : nin::LabelKind::fine, limit};
@@ -221,6 +239,7 @@ int main(int argc, char** argv) {
     o.confusion = confusion;
     o.predictions = predictions;
     o.shift = shift;
+    o.confusion_svg = confusion_svg;
     // The data set and the models are read in the collective part, each step agreed on by every
     // rank (data_evaluation.hpp): a model that one rank cannot read is an error row, not the end.
     run.setup_done();

@@ -250,6 +250,13 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
                .help = "append one JSON object per epoch to this file (-: standard output)",
                .role = cli::FileRole::log_or_stdout},
               &command.log);
+  options.add({.name = "plot",
+               .kind = cli::ValueKind::file,
+               .value_name = "FILE.svg",
+               .help = "draw the loss, accuracy and learning rate per epoch into this SVG file "
+                       "after each epoch",
+               .role = cli::FileRole::picture_output},
+              &command.plot);
   options.add({.name = "log-every",
                .kind = cli::ValueKind::number,
                .value_name = "N",
@@ -277,6 +284,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   require_hdf5_name("-o", job.output, "nin-train writes nin models; nin-convert exports ONNX");
   require_hdf5_name("--checkpoint", job.checkpoint, "a checkpoint is a nin model file");
   job.tool_version = std::string("nin-train ") + NIN_VERSION;
+  if (!command.plot.empty()) cli::require_svg_name("--plot", command.plot);
   if (!class_names.empty()) {
     command.class_names = class_names;
     command.inputs.push_back({"--class-names", class_names});
@@ -343,6 +351,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   }
   for (const auto& file : dataset_files(o.data)) command.inputs.push_back({"--data", file});
   command.outputs = {{"-o", job.output}, {"--checkpoint", job.checkpoint}};
+  if (!command.plot.empty()) command.outputs.push_back({"--plot", command.plot});
   if (!command.log.empty() && !cli::is_standard_stream(command.log))
     command.outputs.push_back({"--log", command.log});
   return command;

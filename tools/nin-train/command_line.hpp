@@ -18,9 +18,11 @@ struct TrainCommand {
   int threads = 0;
   bool quiet = false;
   std::string log;
-  std::vector<NamedFile> outputs;  // -o, --checkpoint and --log, for the checks before the run
-  std::vector<NamedFile> inputs;   // the files the run reads, which no output may be
-  std::optional<ModelContents> weights;              // --weights, read; job.weights points here
+  std::string plot;  // --plot: the training curves' SVG, rewritten after each epoch
+  std::vector<NamedFile>
+      outputs;  // -o, --checkpoint, --log and --plot, for the checks before the run
+  std::vector<NamedFile> inputs;         // the files the run reads, which no output may be
+  std::optional<ModelContents> weights;  // --weights, read; job.weights points here
   std::optional<std::filesystem::path> class_names;  // --class-names
 };
 

@@ -61,11 +61,13 @@ OutputLocks claim_outputs(const nin::train_tool::TrainCommand& command) {
   nin::check_distinct_files(command.outputs, command.inputs);
   nin::check_output_path(job.output, "-o");
   nin::check_output_path(job.checkpoint, "--checkpoint");
+  if (!command.plot.empty()) nin::check_output_path(command.plot, "--plot");
   OutputLocks locks;
   locks.model.emplace(job.output, "-o");
   locks.checkpoint.emplace(job.checkpoint, "--checkpoint");
   nin::remove_stale_temporaries(job.output);
   nin::remove_stale_temporaries(job.checkpoint);
+  if (!command.plot.empty()) nin::remove_stale_temporaries(command.plot);
   return locks;
 }
 
@@ -83,6 +85,14 @@ std::string shared_job(const nin::TrainJob& job) {
   return options.dump() + nin::to_json_text(job.spec) + std::to_string(job.train->size()) + " " +
          std::to_string(job.test ? job.test->size() : 0) + (job.resume ? " resumed" : "") +
          (job.weights ? " weights" : "");
+}
+
+// "tiny-fashion on fashion-mnist": the network and the data set's last path component.
+std::string curves_title(const nin::TrainJob& job) {
+  std::filesystem::path data = job.options.data;
+  if (!data.has_filename()) data = data.parent_path();
+  return (job.spec.name.empty() ? std::string("network") : job.spec.name) + " on " +
+         data.filename().string();
 }
 
 }  // namespace
@@ -159,7 +169,10 @@ int main(int argc, char** argv) {
 
     // The writer reports; the other ranks' monitor is silent and opens no log.
     std::optional<nin::train_tool::ProgressMonitor> progress;
-    if (run.is_writer()) progress.emplace(o.epochs, command->quiet, command->log, o.log_every);
+    if (run.is_writer()) {
+      progress.emplace(o.epochs, command->quiet, command->log, o.log_every);
+      if (!command->plot.empty()) progress->plot_to(command->plot, curves_title(job));
+    }
     nin::TrainingMonitor silent;
     run.setup_done();
     run.require_same("the training options, network or data", shared_job(job));

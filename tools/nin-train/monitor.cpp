@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "common/file_options.hpp"
 #include "common/table.hpp"
 #include "nin/core/error.hpp"
+#include "nin/io/atomic_file.hpp"
 
 namespace nin::train_tool {
 namespace {
@@ -51,6 +53,20 @@ void ProgressMonitor::log(const std::string& line) {
   if (!*log_)
     throw IoError(log_ == &std::cout ? std::string("cannot write to standard output")
                                      : "'" + log_path_ + "': write failed");
+}
+
+void ProgressMonitor::plot_to(const std::filesystem::path& path, std::string title) {
+  plot_path_ = path;
+  curves_.title = std::move(title);
+}
+
+void ProgressMonitor::plot(const EpochRecord& r) {
+  if (plot_path_.empty()) return;
+  curves_.eval_split = r.eval_split;
+  curves_.epochs.push_back(
+      {r.epoch, r.train_loss, r.train_accuracy, r.eval_loss, r.eval_accuracy, r.learning_rate});
+  const std::string svg = training_curves_svg(curves_);
+  write_file_atomically(plot_path_, std::as_bytes(std::span(svg.data(), svg.size())));
 }
 
 void ProgressMonitor::on_step(const StepRecord& r) {
@@ -98,6 +114,7 @@ void ProgressMonitor::on_epoch(const EpochRecord& r) {
                               {"eval_seconds", r.eval_seconds},
                               {"best", r.best}};
   log(cli::json_text(j));
+  plot(r);
   if (quiet_) return;
   if (terminal_) std::fputs("\r\033[K", stderr);
   std::fprintf(stderr,

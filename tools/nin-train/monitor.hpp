@@ -1,14 +1,17 @@
 #pragma once
 // How nin-train reports progress: a live bar on stderr when it is a terminal, plain per-epoch
 // lines otherwise, and optionally one JSON object per epoch (and per N steps) in a log file or, for
-// a log named "-", on stdout.
+// a log named "-", on stdout; optionally the training curves drawn into an SVG file after each
+// epoch (nin/viz/training_curves.hpp), from the same records as the log.
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <string>
 
 #include "nin/train/trainer.hpp"
+#include "nin/viz/training_curves.hpp"
 
 namespace nin::train_tool {
 
@@ -16,6 +19,8 @@ class ProgressMonitor final : public TrainingMonitor {
  public:
   ProgressMonitor(std::int64_t epochs, bool quiet, const std::string& log_path,
                   std::int64_t log_every);
+  // Draws the curves into `path` (replaced atomically) after each epoch; `title` heads them.
+  void plot_to(const std::filesystem::path& path, std::string title);
   ProgressMonitor(const ProgressMonitor&) = delete;  // log_ may point into it
   ProgressMonitor& operator=(const ProgressMonitor&) = delete;
   void on_step(const StepRecord& record) override;
@@ -25,6 +30,7 @@ class ProgressMonitor final : public TrainingMonitor {
 
  private:
   void log(const std::string& line);
+  void plot(const EpochRecord& record);
   std::int64_t epochs_;
   bool quiet_;
   bool terminal_;
@@ -34,6 +40,8 @@ class ProgressMonitor final : public TrainingMonitor {
   std::chrono::steady_clock::time_point last_draw_{};
   std::int64_t log_every_ = 0;
   std::int64_t signal_at_step_ = 0;
+  std::filesystem::path plot_path_;  // empty: no picture
+  TrainingCurves curves_;
 };
 
 }  // namespace nin::train_tool

@@ -30,6 +30,7 @@ void choose_core_type() {
 struct OpenBlas {
   decltype(&cblas_sgemm) sgemm = nullptr;
   char* (*core_name)() = nullptr;
+  char* (*config)() = nullptr;  // null when this OpenBLAS has no openblas_get_config
 };
 
 template <typename Function>
@@ -52,6 +53,7 @@ OpenBlas load_openblas() {
   OpenBlas blas;
   blas.sgemm = symbol<decltype(&cblas_sgemm)>(library, "cblas_sgemm");
   blas.core_name = symbol<char* (*)()>(library, "openblas_get_corename");
+  blas.config = reinterpret_cast<char* (*)()>(dlsym(library, "openblas_get_config"));
   // OpenBLAS would otherwise start its own thread pool and fight TBB for the cores.
   symbol<void (*)(int)>(library, "openblas_set_num_threads")(1);
   return blas;
@@ -75,6 +77,11 @@ void gemm(Transpose trans_a, Transpose trans_b, std::int64_t m, std::int64_t n, 
 
 std::string blas_core_name() {
   return openblas().core_name();
+}
+
+std::string blas_config() {
+  const OpenBlas& blas = openblas();
+  return blas.config ? blas.config() : std::string("OpenBLAS");
 }
 
 }  // namespace nin

@@ -20,4 +20,9 @@ void gemm(Transpose trans_a, Transpose trans_b, std::int64_t m, std::int64_t n, 
 // The OpenBLAS kernel set in use (e.g. "SkylakeX"), for benchmark reports.
 std::string blas_core_name();
 
+// How the OpenBLAS in use was built, as openblas_get_config() says: "OpenBLAS 0.3.21 DYNAMIC_ARCH
+// NO_AFFINITY SkylakeX MAX_THREADS=64" (its version, options and the kernels it runs). Loads
+// OpenBLAS like gemm; throws Error when it cannot be loaded.
+std::string blas_config();
+
 }  // namespace nin

@@ -54,6 +54,9 @@ std::filesystem::path mpi_module_path() {
   return exe.parent_path().parent_path() / NIN_MODULE_DIR / "nin_mpi.so";
 }
 
+// The MPI module once loaded (never closed).
+void* loaded_module = nullptr;
+
 std::unique_ptr<JobCommunicator> open_mpi_module() {
   const auto path = mpi_module_path();
   // RTLD_GLOBAL: Open MPI loads its own components (mca_*.so) later, and they look for libmpi's
@@ -64,6 +67,7 @@ std::unique_ptr<JobCommunicator> open_mpi_module() {
                 std::string(dlerror()) + "; install libopenmpi3 (Debian's Open MPI)");
   // Never closed: MPI cannot be initialised twice in a process, and the communicator's code lives
   // in the module until the process ends.
+  loaded_module = module;
   void* entry = dlsym(module, kMpiModuleEntry);
   if (!entry)
     throw Error("'" + path.string() + "': no " + kMpiModuleEntry + ": not nin's MPI module");
@@ -71,6 +75,24 @@ std::unique_ptr<JobCommunicator> open_mpi_module() {
 }
 
 }  // namespace
+
+std::optional<std::string> loaded_mpi_library() {
+  if (!loaded_module) return std::nullopt;
+  // One of the few MPI calls allowed before MPI_Init; found in libmpi, which the module brought.
+  using GetVersion = int (*)(char*, int*);
+  void* address = dlsym(loaded_module, "MPI_Get_library_version");
+  if (!address) return std::string("unknown");
+  std::vector<char> text(8192);  // above every MPI_MAX_LIBRARY_VERSION_STRING
+  int length = 0;
+  if (reinterpret_cast<GetVersion>(address)(text.data(), &length) != 0 || length <= 0)
+    return std::string("unknown");
+  std::string version(text.data(),
+                      std::min<std::size_t>(static_cast<std::size_t>(length), text.size()));
+  // "Open MPI v4.1.4, package: Debian OpenMPI, ident: 4.1.4, ..." -> "Open MPI v4.1.4"
+  version = version.substr(0, version.find_first_of(",\n"));
+  while (!version.empty() && (version.back() == ' ' || version.back() == '\0')) version.pop_back();
+  return version;
+}
 
 bool started_by_mpi_launcher() {
   return is_set("OMPI_COMM_WORLD_SIZE") || is_set("PMIX_RANK") || is_set("PMI_RANK");

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "nin/dist/communicator.hpp"
@@ -36,6 +37,10 @@ bool started_by_mpi_launcher();
 // The MPI communicator over every process of the job when started_by_mpi_launcher(), else a
 // single process. Throws nin::Error when the MPI module cannot be loaded or MPI cannot start.
 std::unique_ptr<JobCommunicator> communicator_from_environment();
+
+// The MPI library's own version line ("Open MPI v4.1.4") once communicator_from_environment()
+// has loaded the MPI module, under an MPI launcher; nothing when MPI is not loaded.
+std::optional<std::string> loaded_mpi_library();
 
 // Worker threads for one process: `requested` when given (--threads), else 0 when $NIN_THREADS
 // is set or this is the only rank on its host (ThreadLimit's default then applies), else the cores

@@ -266,6 +266,12 @@ std::vector<std::string> read_strings(Object object, const std::string& name, bo
 
 }  // namespace
 
+std::string library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  if (H5get_libversion(&major, &minor, &release) < 0) return "unknown";
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 void close_id(Kind kind, Id id) noexcept {
   init();
   switch (kind) {

@@ -26,6 +26,9 @@ using Id = std::int64_t;  // hid_t
 
 enum class Kind { file, group, dataset, dataspace, datatype, attribute, property_list };
 
+// The HDF5 library in use, as H5get_libversion says: "1.10.8".
+std::string library_version();
+
 // Closes `id` with the H5?close of its kind; failures are ignored (called from destructors).
 void close_id(Kind kind, Id id) noexcept;
 

@@ -26,6 +26,24 @@ inline constexpr std::array<Rgb, 9> kViridis = {{{68, 1, 84},
 // The colour at t in [0, 1] (clamped; NaN gives the first entry).
 Rgb viridis(double t);
 
+// matplotlib's sequential "Blues" sampled at 9 points, from near white (#F7FBFF) to dark blue
+// (#08306B): for shares where 0 should recede into the page (a confusion matrix).
+inline constexpr std::array<Rgb, 9> kBlues = {{{247, 251, 255},
+                                               {222, 235, 247},
+                                               {198, 219, 239},
+                                               {158, 202, 225},
+                                               {107, 174, 214},
+                                               {66, 146, 198},
+                                               {33, 113, 181},
+                                               {8, 81, 156},
+                                               {8, 48, 107}}};
+
+// The colour at t in [0, 1] on kBlues (clamped; NaN gives the first entry).
+Rgb blues(double t);
+
+// Relative luminance (0 black .. 1 white) of an sRGB colour, to choose text that stands out on it.
+double luminance(Rgb colour);
+
 // min → kViridis.front(), max → kViridis.back(), linear in between. When min == max (a constant
 // map), every value gets the first entry.
 struct ColorScale {

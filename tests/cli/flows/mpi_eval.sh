@@ -17,9 +17,11 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work"
 command -v mpirun > /dev/null || { echo "skipped: mpirun is not installed"; exit 77; }
 
 source "$source/tests/cli/flows/mpi_env.sh"
-# Only rank 0 answers: the others are silent.
-[ "$(timeout 60 mpirun "${mpi_options[@]}" -np 2 "$bin/nin-eval" --version | wc -l)" -eq 1 ] ||
-  fail "2 processes should answer --version once"
+# Only rank 0 answers: the others are silent. Under mpirun the MPI library is loaded and named.
+timeout 60 mpirun "${mpi_options[@]}" -np 2 "$bin/nin-eval" --version > version.out
+[ "$(grep -c '^nin-eval (nin) ' version.out)" -eq 1 ] ||
+  fail "2 processes should answer --version once: $(cat version.out)"
+grep -q '^MPI: Open MPI v[0-9]' version.out || fail "--version under mpirun names no MPI library"
 # on_ranks N NAME ARGS...: nin-eval ARGS on N processes, stdout to NAME.N.out, stderr to
 # NAME.N.err, the exit status to NAME.N.status.
 on_ranks() {

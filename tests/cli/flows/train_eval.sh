@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Black-box flows of nin-train and nin-eval on real Fashion-MNIST images (a few hundred of them):
 #   train_eval.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
-# Scenarios: smoke, resume, threads, crash, signal, terminal.
+# Scenarios: smoke, resume, threads, crash, signal, terminal, pictures.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -114,6 +114,45 @@ terminal)
   "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --batch 50 --seed 7 --epochs 1 -o plain.h5 2> plain.txt
   grep -q $'\r' plain.txt && fail "progress bar drawn on a file: $(od -c plain.txt | head -3)"
   [ "$(grep -c 'epoch 1/1: train loss' plain.txt)" -eq 1 ] || fail "expected one epoch line: $(cat plain.txt)"
+  ;;
+pictures)
+  # --plot: the training curves as a well-formed SVG, one marker per epoch on each curve, rewritten
+  # after each epoch. --confusion-svg: the confusion matrix as classes² cells, the class names
+  # (with characters XML must escape) on both axes.
+  svg_count() {  # FILE CLASS: how many elements of that class a well-formed SVG holds
+    /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+print(sum(1 for e in root.iter() if e.get("class") == sys.argv[2]))' "$1" "$2"
+  }
+  train --epochs 2 -o model.h5 --plot curves.svg --log log.jsonl
+  for series in train-loss eval-loss train-accuracy eval-accuracy learning-rate; do
+    n=$(svg_count curves.svg "point $series") || fail "curves.svg is not a well-formed SVG"
+    [ "$n" -eq 2 ] || fail "curves.svg: $n markers on $series, expected 2 (epochs)"
+  done
+  grep -q '>accuracy (%)<' curves.svg && grep -q '>epoch<' curves.svg || fail "axis titles missing"
+  ls curves.svg.tmp-* 2> /dev/null && fail "a temporary file was left"
+  printf '%s\n' 'T-shirt & top' 'Trouser <long>' '"Pullover"' Dress Coat Sandal Shirt Sneaker Bag \
+    "Ankle boot's" > names.txt
+  "$bin/nin-eval" model.h5 --data "$data" --limit 200 --class-names names.txt \
+    --confusion-svg confusion.svg > eval.txt
+  n=$(svg_count confusion.svg cell) || fail "confusion.svg is not a well-formed SVG"
+  [ "$n" -eq 100 ] || fail "confusion.svg: $n cells, expected 10 x 10"
+  [ "$(svg_count confusion.svg row-label)" -eq 10 ] || fail "confusion.svg: row labels"
+  [ "$(svg_count confusion.svg column-label)" -eq 10 ] || fail "confusion.svg: column labels"
+  grep -q '>T-shirt &amp; top<' confusion.svg || fail "class names are not escaped"
+  grep -q '>true class<' confusion.svg && grep -q '>predicted class<' confusion.svg ||
+    fail "axis titles missing"
+  # The counts in the cells add up to the images evaluated.
+  /usr/bin/python3 -c 'import xml.etree.ElementTree as E
+root = E.parse("confusion.svg").getroot()
+total = sum(int(e.text) for e in root.iter() if e.get("class") == "count")
+assert total == 200, total' || fail "the cells do not count 200 images"
+  # An existing picture is replaced; a model that cannot be read leaves it as it was.
+  cp confusion.svg before.svg
+  "$bin/nin-eval" missing.h5 --data "$data" --limit 200 --confusion-svg confusion.svg \
+    > /dev/null 2>&1 && fail "a missing model should fail"
+  cmp -s before.svg confusion.svg || fail "a failed evaluation changed the picture"
   ;;
 *) fail "unknown scenario $scenario" ;;
 esac
