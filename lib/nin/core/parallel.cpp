@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -124,9 +125,25 @@ void parallel_for(std::int64_t count, const std::function<void(std::int64_t)>& b
 
 namespace nin {
 
+#ifndef NIN_PARALLEL_STD_THREADS
 struct ThreadScratch::Storage {
   tbb::enumerable_thread_specific<Tensor> per_thread;
+  Tensor& local() { return per_thread.local(); }
 };
+#else
+// The std::thread build (for ThreadSanitizer) keeps oneTBB out of the scratch too: its
+// enumerable_thread_specific allocates through oneTBB's uninstrumented allocator, so TSan cannot
+// see that freed tables are reused safely. Here each thread's tensor is found by its id under a
+// mutex (std::map nodes do not move), and freed with the scratch.
+struct ThreadScratch::Storage {
+  std::mutex mutex;
+  std::map<std::thread::id, Tensor> per_thread;
+  Tensor& local() {
+    const std::lock_guard lock(mutex);
+    return per_thread[std::this_thread::get_id()];
+  }
+};
+#endif
 
 ThreadScratch::ThreadScratch(std::int64_t floats)
     : storage_(std::make_unique<Storage>()), floats_(floats) {}
@@ -135,7 +152,7 @@ ThreadScratch::ThreadScratch(ThreadScratch&&) noexcept = default;
 ThreadScratch& ThreadScratch::operator=(ThreadScratch&&) noexcept = default;
 
 float* ThreadScratch::local() {
-  Tensor& t = storage_->per_thread.local();
+  Tensor& t = storage_->local();
   if (t.size() < floats_) t = Tensor({floats_});
   return t.data();
 }
