@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Runs nin-bench and the PyTorch reference (torch_nin.py) side by side on this machine, in one run,
-# and prints the ratios, the training step's share of the sgemm peak, 1→2 thread scaling and peak
-# memory. Usage: compare-with-pytorch.sh [REFERENCE_BENCH_DIR] (default: ../shared/bench beside the
-# repository). Needs python3-torch (/usr/bin/python3), gcc and the build in $NIN_BUILD_DIR or ./build.
+# Runs nin-bench and PyTorch (torch_from_spec.py: the same network, built from the preset's spec)
+# side by side on this machine, in one run, and prints the ratios, the training step's share of the
+# sgemm peak (sgemm_peak.c), 1→2 thread scaling and peak memory. Usage: compare-with-pytorch.sh.
+# Needs python3-torch (/usr/bin/python3), a C compiler and the build in $NIN_BUILD_DIR or ./build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-reference=${1:-$root/../shared/bench}
+here=$root/tools/nin-bench
+models=$root/share/nin/models
 build=${NIN_BUILD_DIR:-$root/build}
 threads=${THREADS:-2}
 bench=$build/bin/nin-bench
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for f in torch_nin.py sgemm_peak.c; do
-  [ -f "$reference/$f" ] || { echo "compare-with-pytorch: error: '$reference/$f': no such file" >&2; exit 1; }
-done
+/usr/bin/python3 -c "import torch" 2> /dev/null ||
+  { echo "compare-with-pytorch: error: python3-torch is not installed (apt-get install python3-torch)" >&2; exit 1; }
 [ -x "$bench" ] || { echo "compare-with-pytorch: error: '$bench': not built" >&2; exit 1; }
 
 json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
@@ -23,7 +23,7 @@ ratio() { /usr/bin/python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 peak_kb() { sed -n 's/^peak_kb=//p' "$1"; }
 
 core=$("$bench" table-4.4 --iterations 1 --batch 2 --infer-batch 2 --format json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['blas_core'])")
-gcc -O2 "$reference/sgemm_peak.c" -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -o "$work/sgemm_peak"
+cc -O2 "$here/sgemm_peak.c" -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -o "$work/sgemm_peak"
 peak=$(OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=$threads "$work/sgemm_peak" 2048 | sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p')
 
 echo "| network | side | train img/s | infer img/s | train GFLOP/s | peak RSS MB |"
@@ -31,7 +31,7 @@ echo "|---|---|---:|---:|---:|---:|"
 summary=""
 for net in table-4.4 nin-cifar10; do
   iterations=30; [ "$net" = nin-cifar10 ] && iterations=10
-  /usr/bin/time -f "peak_kb=%M" -o "$work/torch.time" /usr/bin/python3 "$reference/torch_nin.py" "$net" "$threads" > "$work/torch.out"
+  /usr/bin/time -f "peak_kb=%M" -o "$work/torch.time" /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" > "$work/torch.out"
   /usr/bin/time -f "peak_kb=%M" -o "$work/nin.time" "$bench" "$net" --threads "$threads" --iterations $iterations --format json > "$work/nin.json"
   "$bench" "$net" --threads 1 --iterations $((iterations / 2)) --format json > "$work/nin1.json"
   t_train=$(field "$work/torch.out" train_img_s); t_infer=$(field "$work/torch.out" infer_img_s)

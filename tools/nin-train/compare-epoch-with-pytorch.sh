@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Times one epoch of nin-mnist-bn on Fashion-MNIST with nin-train and with the PyTorch reference
-# (torch_fashion.py, same model and recipe: SGD 0.05 Nesterov, batch 128, warm-up and cosine,
-# weight decay 5e-4, no augmentation), back to back, and prints the ratio.
-# Usage: compare-epoch-with-pytorch.sh [REFERENCE_BENCH_DIR] [EPOCHS]
+# Times one epoch of nin-mnist-bn on Fashion-MNIST with nin-train and with PyTorch
+# (tools/nin-bench/torch_from_spec.py --fashion: the network built from the same spec, the same
+# recipe: SGD 0.05 Nesterov, batch 128, warm-up and cosine, weight decay 5e-4, no augmentation),
+# back to back, and prints the ratio. Usage: compare-epoch-with-pytorch.sh [EPOCHS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-reference=${1:-$root/../shared/bench}
-epochs=${2:-1}
+epochs=${1:-1}
 build=${NIN_BUILD_DIR:-$root/build}
 threads=${THREADS:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-[ -f "$reference/torch_fashion.py" ] || { echo "compare-epoch-with-pytorch: error: '$reference/torch_fashion.py': no such file" >&2; exit 1; }
+/usr/bin/python3 -c "import torch" 2> /dev/null ||
+  { echo "compare-epoch-with-pytorch: error: python3-torch is not installed (apt-get install python3-torch)" >&2; exit 1; }
 
 start=$(date +%s.%N)
 "$build/bin/nin-train" --epochs "$epochs" --batch 128 --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
 nin_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
 start=$(date +%s.%N)
-/usr/bin/python3 "$reference/torch_fashion.py" nin-mnist-bn "$epochs" "$threads" > "$work/torch.txt"
+/usr/bin/python3 "$root/tools/nin-bench/torch_from_spec.py" "$root/share/nin/models/nin-mnist-bn.json" \
+  --fashion "$epochs" "$threads" > "$work/torch.txt"
 torch_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
 
 # An epoch is its training steps plus the evaluation of the test set, as PyTorch's figure is.
