@@ -1119,6 +1119,39 @@ BOOST_AUTO_TEST_CASE(gradient_is_softmax_minus_onehot_over_batch_by_finite_diffe
   });
 }
 
+// Label smoothing ε: the loss is Σ_k q_k·(−log p_k) with q = (1−ε)·onehot + ε/K, computed here in
+// double from the softmax; the gradient (p − q)/batch is checked by finite differences of it.
+BOOST_AUTO_TEST_CASE(label_smoothing_matches_the_smoothed_target_and_finite_differences) {
+  const double epsilon = 0.1;
+  Logits logits{4, 6, random_reals(24, 73, -3.0f, 3.0f)};
+  const std::vector<std::int32_t> labels = {2, 0, 3, 1, 2, 0};
+  double expected = 0.0;
+  for (std::int64_t n = 0; n < 6; ++n) {
+    double denominator = 0.0;
+    for (std::int64_t k = 0; k < 4; ++k)
+      denominator += std::exp(double(logits.values[static_cast<std::size_t>(k * 6 + n)]));
+    for (std::int64_t k = 0; k < 4; ++k) {
+      const double q =
+          (k == labels[static_cast<std::size_t>(n)] ? 1.0 - epsilon : 0.0) + epsilon / 4;
+      const double p =
+          std::exp(double(logits.values[static_cast<std::size_t>(k * 6 + n)])) / denominator;
+      expected -= q * std::log(p);
+    }
+  }
+  std::vector<float> grad(24, kNaN);
+  const auto got = nin::softmax_cross_entropy(logits.view(), labels.data(),
+                                              {grad.data(), 4, 6, 1, 1}, 0, -1, 0, epsilon);
+  BOOST_TEST(got.loss_sum == expected, tt::tolerance(1e-6));
+  const auto plain = nin::softmax_cross_entropy(logits.view(), labels.data(), {});
+  BOOST_TEST(got.correct == plain.correct);  // accuracy does not depend on the target
+  BOOST_TEST(got.loss_sum != plain.loss_sum);
+  check_gradient("logits", logits.values.data(), 24, grad, 1e-2f, [&] {
+    return nin::softmax_cross_entropy(logits.view(), labels.data(), {}, 0, -1, 0, epsilon)
+               .loss_sum /
+           6.0;
+  });
+}
+
 BOOST_AUTO_TEST_CASE(stable_with_large_logits) {
   // Logits around ±1e4 (integers, so exact in float), and one image whose logits are 2e4 apart.
   const std::int64_t classes = 3, batch = 4;

@@ -220,6 +220,27 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
               &o.augmentation.crop_pad);
   options.add_flag({.name = "flip", .help = "augment: random horizontal flips"},
                    &o.augmentation.flip);
+  options.add({.name = "erase",
+               .kind = cli::ValueKind::number,
+               .value_name = "P",
+               .help = "augment: with probability P, blank a random rectangle (random erasing)",
+               .reals = cli::RealRange{.min = 0, .max = 1},
+               .defaulted = true},
+              &o.augmentation.erase);
+  options.add({.name = "label-smoothing",
+               .kind = cli::ValueKind::number,
+               .value_name = "X",
+               .help = "train towards 1-X on the label and X/classes on every class",
+               .reals = cli::RealRange{.min = 0, .max = 1, .max_open = true},
+               .defaulted = true},
+              &o.label_smoothing);
+  options.add({.name = "eval-every",
+               .kind = cli::ValueKind::number,
+               .value_name = "N",
+               .help = "evaluate after every N-th epoch and after the last",
+               .range = cli::IntRange{1, 100000},
+               .defaulted = true},
+              &o.eval_every);
   options.add({.name = "val",
                .kind = cli::ValueKind::number,
                .value_name = "N",

@@ -105,24 +105,29 @@ void ProgressMonitor::on_epoch(const EpochRecord& r) {
                               {"epoch", r.epoch},
                               {"step", r.step},
                               {"train_loss", r.train_loss},
-                              {"train_accuracy", r.train_accuracy},
-                              {r.eval_split + "_loss", r.eval_loss},
-                              {r.eval_split + "_accuracy", r.eval_accuracy},
-                              {"lr", r.learning_rate},
-                              {"seconds", r.seconds},
-                              {"images_per_s", r.images_per_second},
-                              {"eval_seconds", r.eval_seconds},
-                              {"best", r.best}};
+                              {"train_accuracy", r.train_accuracy}};
+  if (r.evaluated) {
+    j[r.eval_split + "_loss"] = r.eval_loss;
+    j[r.eval_split + "_accuracy"] = r.eval_accuracy;
+  }
+  j["lr"] = r.learning_rate;
+  j["seconds"] = r.seconds;
+  j["images_per_s"] = r.images_per_second;
+  j["eval_seconds"] = r.eval_seconds;
+  j["best"] = r.best;
   log(cli::json_text(j));
   plot(r);
   if (quiet_) return;
   if (terminal_) std::fputs("\r\033[K", stderr);
+  char evaluation[96] = "";
+  if (r.evaluated)
+    std::snprintf(evaluation, sizeof evaluation, ", %s loss %.4f acc %.2f%%", r.eval_split.c_str(),
+                  r.eval_loss, 100 * r.eval_accuracy);
   std::fprintf(stderr,
-               "epoch %lld/%lld: train loss %.4f acc %.2f%%, %s loss %.4f acc %.2f%%, %.0f s, "
-               "%.0f img/s, lr %.4g%s\n",
+               "epoch %lld/%lld: train loss %.4f acc %.2f%%%s, %.0f s, %.0f img/s, lr %.4g%s\n",
                static_cast<long long>(r.epoch), static_cast<long long>(epochs_), r.train_loss,
-               100 * r.train_accuracy, r.eval_split.c_str(), r.eval_loss, 100 * r.eval_accuracy,
-               r.seconds, r.images_per_second, r.learning_rate, r.best ? " (best)" : "");
+               100 * r.train_accuracy, evaluation, r.seconds, r.images_per_second, r.learning_rate,
+               r.best ? " (best)" : "");
 }
 
 }  // namespace nin::train_tool

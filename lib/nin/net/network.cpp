@@ -174,7 +174,7 @@ LossResult Network::evaluate(const std::int32_t* labels) const {
   return softmax_cross_entropy(logits(), labels, Activations{});
 }
 
-LossResult Network::backward(const std::int32_t* labels) {
+LossResult Network::backward(const std::int32_t* labels, double label_smoothing) {
   if (use_ != NetworkUse::training)
     throw Error("a network built for inference has no backward pass");
   const std::int64_t n = batch_;
@@ -182,8 +182,9 @@ LossResult Network::backward(const std::int32_t* labels) {
   // The loss in sample order within each chunk, then over the chunks' fixed tree.
   const std::int64_t chunks = share_.local_chunks();
   for (std::int64_t j = 0; j < chunks; ++j) {
-    const LossResult part = softmax_cross_entropy(logits(), labels, out_grad, share_.chunk_begin(j),
-                                                  share_.chunk_end(j), share_.global_images());
+    const LossResult part =
+        softmax_cross_entropy(logits(), labels, out_grad, share_.chunk_begin(j),
+                              share_.chunk_end(j), share_.global_images(), label_smoothing);
     loss_sums_[static_cast<std::size_t>(2 * j)] = part.loss_sum;
     loss_sums_[static_cast<std::size_t>(2 * j + 1)] = static_cast<double>(part.correct);
   }

@@ -69,8 +69,9 @@ class Network {
 
   // After a train-phase forward: the loss against labels, then the gradients of the mean loss
   // with respect to every parameter (each gradient is overwritten, never accumulated). With a
-  // share, the loss and the gradients are the global batch's, on every process.
-  LossResult backward(const std::int32_t* labels);
+  // share, the loss and the gradients are the global batch's, on every process. The target is
+  // smoothed by label_smoothing (see softmax_cross_entropy).
+  LossResult backward(const std::int32_t* labels, double label_smoothing = 0.0);
 
   // Loss and accuracy of the latest forward without gradients.
   LossResult evaluate(const std::int32_t* labels) const;

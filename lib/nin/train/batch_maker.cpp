@@ -10,8 +10,38 @@
 
 namespace nin {
 namespace {
-constexpr std::uint64_t kAugmentStream = 0x617567ull;  // "aug"
+constexpr std::uint64_t kAugmentStream = 0x617567ull;    // "aug"
+constexpr std::uint64_t kEraseStream = 0x6572617365ull;  // "erase"
+
+// Random erasing's rectangle for one image, or an empty one (no erasing this time). Up to ten
+// draws are made for a rectangle that fits, as in the method's description.
+struct Rectangle {
+  std::int64_t top = 0, left = 0, height = 0, width = 0;
+};
+
+Rectangle erasing_rectangle(double probability, std::int64_t H, std::int64_t W, std::uint64_t seed,
+                            std::uint64_t epoch, std::uint64_t index) {
+  const std::uint64_t key = random_stream_key(seed, kEraseStream + epoch);
+  const auto uniform = [&](std::uint64_t draw) {  // [0, 1), 24 bits
+    return static_cast<double>(random_bits_of_stream(key, index * 64 + draw) >> 40) / 16777216.0;
+  };
+  if (uniform(0) >= probability) return {};
+  constexpr double kMinArea = 0.02, kMaxArea = 0.4, kMinAspect = 0.3;
+  for (std::uint64_t attempt = 0; attempt < 10; ++attempt) {
+    const double area =
+        (kMinArea + (kMaxArea - kMinArea) * uniform(1 + 4 * attempt)) * static_cast<double>(H * W);
+    const double aspect =
+        std::exp(std::log(kMinAspect) + (-2.0 * std::log(kMinAspect)) * uniform(2 + 4 * attempt));
+    const auto h = static_cast<std::int64_t>(std::lround(std::sqrt(area * aspect)));
+    const auto w = static_cast<std::int64_t>(std::lround(std::sqrt(area / aspect)));
+    if (h < 1 || w < 1 || h >= H || w >= W) continue;
+    const auto top = static_cast<std::int64_t>(uniform(3 + 4 * attempt) * double(H - h + 1));
+    const auto left = static_cast<std::int64_t>(uniform(4 + 4 * attempt) * double(W - w + 1));
+    return {top, left, h, w};
+  }
+  return {};
 }
+}  // namespace
 
 Normalization compute_normalization(const Dataset& data, std::span<const std::int64_t> indices) {
   const Shape s = data.shape;
@@ -101,6 +131,12 @@ void BatchMaker::make(std::span<const std::int64_t> indices, float* out,
           }
         }
       }
+      if (augmentation->erase <= 0.0) continue;
+      const Rectangle r = erasing_rectangle(augmentation->erase, H, W, seed, epoch,
+                                            static_cast<std::uint64_t>(index));
+      for (std::int64_t c = 0; c < s.channels; ++c)
+        for (std::int64_t y = r.top; y < r.top + r.height; ++y)
+          std::fill_n(image + c * H * W + y * W + r.left, r.width, 0.0f);
     }
   });
 }

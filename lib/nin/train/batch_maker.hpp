@@ -1,6 +1,7 @@
 #pragma once
 // Turns data-set images into network input: per-channel normalisation and, for training,
-// augmentation (random translation by cropping a zero-padded image, random horizontal flip).
+// augmentation (random translation by cropping a zero-padded image, random horizontal flip,
+// random erasing of a rectangle).
 // The random choices for an image depend only on (seed, epoch, image index).
 
 #include <cstdint>
@@ -14,7 +15,10 @@ namespace nin {
 struct Augmentation {
   std::int64_t crop_pad = 0;  // translate by up to ±crop_pad pixels (0: off)
   bool flip = false;          // mirror left-right with probability ½
-  bool enabled() const { return crop_pad > 0 || flip; }
+  // With this probability, set a random rectangle of 2–40% of the image, aspect ratio 0.3–3.3,
+  // to the data set's mean (zero after normalisation): random erasing (Zhong et al. 2020).
+  double erase = 0.0;
+  bool enabled() const { return crop_pad > 0 || flip || erase > 0.0; }
 };
 
 // Mean and standard deviation of each channel over the images at `indices` (sums in double, in

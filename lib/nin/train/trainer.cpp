@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
@@ -75,6 +76,9 @@ std::string TrainOptions::to_json() const {
   j["weight_decay"] = weight_decay;
   j["crop_pad"] = augmentation.crop_pad;
   j["flip"] = augmentation.flip;
+  j["erase"] = augmentation.erase;
+  j["label_smoothing"] = label_smoothing;
+  j["eval_every"] = eval_every;
   j["validation"] = validation;
   j["seed"] = seed;
   j["checkpoint_minutes"] = checkpoint_minutes;
@@ -125,6 +129,9 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     if (j.contains("skip_bad_images")) o.skip_bad_images = at("skip_bad_images").get<bool>();
     if (j.contains("weights")) o.weights = at("weights").get<std::string>();
     if (j.contains("freeze")) o.freeze = at("freeze").get<std::vector<std::string>>();
+    if (j.contains("erase")) o.augmentation.erase = at("erase").get<double>();
+    if (j.contains("label_smoothing")) o.label_smoothing = at("label_smoothing").get<double>();
+    if (j.contains("eval_every")) o.eval_every = at("eval_every").get<std::int64_t>();
     return o;
   } catch (const nlohmann::json::type_error&) {
     throw FormatError(where + ": key '" + key + "' has the wrong type: " + j.at(key).dump());
@@ -425,7 +432,7 @@ StepResult TrainingSession::train_step(std::int64_t epoch, std::int64_t step_in_
     labels_[i] = data_.labels[static_cast<std::size_t>(mine[i])];
   network_.forward(images_.data(), share.images(), Phase::train, &share);
   StepResult result;
-  result.loss = network_.backward(labels_.data());
+  result.loss = network_.backward(labels_.data(), options_.label_smoothing);
   if (!std::isfinite(result.loss.loss_sum))
     throw TrainingDiverged(
         "the loss became " + std::string(std::isnan(result.loss.loss_sum) ? "NaN" : "infinite") +
@@ -460,7 +467,9 @@ void TrainingSession::report_step(std::int64_t epoch, std::int64_t step_in_epoch
 
 EpochRecord TrainingSession::finish_epoch(std::int64_t epoch, const EpochProgress& progress) {
   const auto eval_start = Clock::now();
-  const EvaluationResult eval = evaluate_now();
+  const bool evaluated = (epoch + 1) % std::max<std::int64_t>(options_.eval_every, 1) == 0 ||
+                         epoch + 1 == options_.epochs;
+  const EvaluationResult eval = evaluated ? evaluate_now() : EvaluationResult{};
   const EpochSums& sums = progress.sums;
   EpochRecord record;
   record.epoch = epoch + 1;
@@ -468,13 +477,15 @@ EpochRecord TrainingSession::finish_epoch(std::int64_t epoch, const EpochProgres
   record.train_loss = sums.seen ? sums.loss / double(sums.seen) : 0.0;
   record.train_accuracy = sums.seen ? double(sums.correct) / double(sums.seen) : 0.0;
   record.eval_split = eval_split_;
-  record.eval_loss = eval.mean_loss();
-  record.eval_accuracy = eval.accuracy();
+  record.evaluated = evaluated;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  record.eval_loss = evaluated ? eval.mean_loss() : nan;
+  record.eval_accuracy = evaluated ? eval.accuracy() : nan;
   record.learning_rate = progress.learning_rate;
   record.seconds = progress.seconds;
   record.eval_seconds = seconds_since(eval_start);
   record.images_per_second = double(progress.images) / progress.seconds;
-  if (eval.accuracy() > result_.best_accuracy) {
+  if (evaluated && eval.accuracy() > result_.best_accuracy) {
     result_.best_accuracy = eval.accuracy();
     record.best = true;
     write_best_model(record);

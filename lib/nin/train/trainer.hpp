@@ -36,6 +36,8 @@ struct TrainOptions {
   bool nesterov = true;
   double weight_decay = 5e-4;
   Augmentation augmentation;
+  double label_smoothing = 0.0;  // ε of the smoothed training target
+  std::int64_t eval_every = 1;   // evaluate after every this many epochs, and after the last
   std::int64_t validation = 0;  // images held out of the training set (0: evaluate on the test set)
   std::uint64_t seed = 1;
   double checkpoint_minutes = 0;  // also checkpoint within an epoch this often (0: epoch ends only)
@@ -66,6 +68,7 @@ struct EpochRecord {
   std::int64_t step = 0;
   double train_loss = 0, train_accuracy = 0;
   std::string eval_split;  // "validation" or "test"
+  bool evaluated = true;   // false: an epoch between evaluations (--eval-every); eval_* are NaN
   double eval_loss = 0, eval_accuracy = 0;
   double learning_rate = 0;
   double seconds = 0, images_per_second = 0;  // of the training steps
