@@ -49,7 +49,7 @@ std::string_view format_name(Format format) {
 }
 
 bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable& options,
-                        po::variables_map& values) {
+                        po::variables_map& values, const PresetArguments& presets) {
   add_standard_options(options);
   const po::options_description all = options.all();
   const po::positional_options_description positional = options.positional();
@@ -71,6 +71,12 @@ bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable
   if (values.count("completion-bash")) {
     write_bash_completion(std::cout, info.name, options);
     return false;
+  }
+  if (presets) {
+    // Boost keeps the first value stored for an option: the command line's wins.
+    const std::vector<std::string> arguments = presets(values);
+    if (!arguments.empty())
+      po::store(po::command_line_parser(arguments).options(all).run(), values);
   }
   check_file_options(all, positional, values);
   po::notify(values);

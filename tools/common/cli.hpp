@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nin::cli {
 
@@ -34,8 +35,15 @@ class OptionTable;
 // answered on stdout and the tool should exit 0. Throws boost::program_options::error on malformed
 // command lines, and UsageError when a file option that takes no standard stream was given "-"
 // (file_options.hpp) or a value is outside its declared choices or range (option_table.hpp).
+//
+// `presets`, when given, is asked after the command line is read for arguments that stand in
+// for defaults (a named recipe's): they are parsed against the same table and stored after the
+// command line, so an option the user gave keeps the user's value.
+using PresetArguments =
+    std::function<std::vector<std::string>(const boost::program_options::variables_map&)>;
 bool parse_command_line(int argc, char** argv, const ToolInfo& info, OptionTable& options,
-                        boost::program_options::variables_map& values);
+                        boost::program_options::variables_map& values,
+                        const PresetArguments& presets = {});
 
 // An exception as a tool reports it: the one-line message and the exit code.
 struct Failure {

@@ -97,6 +97,15 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
                .role = cli::FileRole::network,
                .defaulted = true},
               &net);
+  std::string recipe_name;
+  std::vector<std::string> recipe_names;
+  for (const Recipe& recipe : recipes()) recipe_names.emplace_back(recipe.name);
+  options.add({.name = "recipe",
+               .kind = cli::ValueKind::choice,
+               .value_name = "NAME",
+               .help = "a named recipe (main, fast): options given here override its values",
+               .choices = recipe_names},
+              &recipe_name);
   cli::add_data(options, &o.data);
   options.add({.name = "output",
                .short_name = 'o',
@@ -237,8 +246,9 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   options.add({.name = "eval-every",
                .kind = cli::ValueKind::number,
                .value_name = "N",
-               .help = "evaluate after every N-th epoch and after the last",
-               .range = cli::IntRange{1, 100000},
+               .help = "evaluate after every N-th epoch and after the last (0: only after the "
+                       "last)",
+               .range = cli::IntRange{0, 100000},
                .defaulted = true},
               &o.eval_every);
   options.add({.name = "val",
@@ -289,7 +299,18 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
                    &command.quiet);
   preprocessing.add_to(options);
   po::variables_map values;
-  if (!cli::parse_command_line(argc, argv, info, options, values)) return std::nullopt;
+  const auto recipe_arguments = [](const po::variables_map& given) {
+    std::vector<std::string> arguments;
+    if (!given.count("recipe")) return arguments;
+    if (given.count("resume"))
+      throw UsageError("--recipe starts a new run; a checkpoint continues its own recipe");
+    for (const auto argument : find_recipe(given["recipe"].as<std::string>()).arguments)
+      arguments.emplace_back(argument);
+    return arguments;
+  };
+  if (!cli::parse_command_line(argc, argv, info, options, values, recipe_arguments))
+    return std::nullopt;
+  if (!recipe_name.empty()) command.recipe = &find_recipe(recipe_name);
   o.nesterov = !no_nesterov;
   o.schedule.kind = parse_schedule_kind(schedule);
   if (!milestones.empty()) o.schedule.milestones = parse_milestones(milestones);

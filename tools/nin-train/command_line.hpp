@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "nin-train/recipes.hpp"
 #include "nin/io/model_contents.hpp"
 #include "nin/io/output_path.hpp"
 #include "nin/train/trainer.hpp"
@@ -24,6 +25,7 @@ struct TrainCommand {
   std::vector<NamedFile> inputs;         // the files the run reads, which no output may be
   std::optional<ModelContents> weights;  // --weights, read; job.weights points here
   std::optional<std::filesystem::path> class_names;  // --class-names
+  const Recipe* recipe = nullptr;                    // --recipe
 };
 
 // Parses the command line; returns nothing when --help or --version was answered. Throws

@@ -173,6 +173,9 @@ int main(int argc, char** argv) {
       progress.emplace(o.epochs, command->quiet, command->log, o.log_every);
       if (!command->plot.empty()) progress->plot_to(command->plot, curves_title(job));
     }
+    if (command->recipe && !command->quiet && run.is_writer())
+      std::cerr << info.name << ": recipe '" << command->recipe->name
+                << "': " << nin::train_tool::argument_text(*command->recipe) << "\n";
     nin::TrainingMonitor silent;
     run.setup_done();
     run.require_same("the training options, network or data", shared_job(job));

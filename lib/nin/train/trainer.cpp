@@ -467,7 +467,7 @@ void TrainingSession::report_step(std::int64_t epoch, std::int64_t step_in_epoch
 
 EpochRecord TrainingSession::finish_epoch(std::int64_t epoch, const EpochProgress& progress) {
   const auto eval_start = Clock::now();
-  const bool evaluated = (epoch + 1) % std::max<std::int64_t>(options_.eval_every, 1) == 0 ||
+  const bool evaluated = (options_.eval_every > 0 && (epoch + 1) % options_.eval_every == 0) ||
                          epoch + 1 == options_.epochs;
   const EvaluationResult eval = evaluated ? evaluate_now() : EvaluationResult{};
   const EpochSums& sums = progress.sums;

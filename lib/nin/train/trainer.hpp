@@ -37,7 +37,8 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   Augmentation augmentation;
   double label_smoothing = 0.0;  // ε of the smoothed training target
-  std::int64_t eval_every = 1;   // evaluate after every this many epochs, and after the last
+  std::int64_t eval_every = 1;   // evaluate after every this many epochs and after the last
+                                 // (0: after the last only)
   std::int64_t validation = 0;  // images held out of the training set (0: evaluate on the test set)
   std::uint64_t seed = 1;
   double checkpoint_minutes = 0;  // also checkpoint within an epoch this often (0: epoch ends only)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Black-box flows of nin-train and nin-eval on real Fashion-MNIST images (a few hundred of them):
 #   train_eval.sh SCENARIO BIN_DIR WORK_DIR SOURCE_DIR
-# Scenarios: smoke, resume, threads, crash, signal, terminal, pictures.
+# Scenarios: smoke, resume, threads, crash, signal, terminal, pictures, recipe.
 set -euo pipefail
 scenario=$1 bin=$2 work=$3 source=$4
 data=${NIN_TEST_FASHION:-/usr/share/datasets/fashion-mnist}
@@ -63,9 +63,33 @@ threads)
   train --epochs 1 --threads 1 -o one.h5
   train --epochs 1 --threads 2 -o two.h5
   same_weights one.ckpt.h5 two.ckpt.h5
+  # Random erasing and label smoothing draw nothing from the thread layout either.
+  train --epochs 1 --threads 1 --erase 0.5 --label-smoothing 0.1 -o erase1.h5
+  train --epochs 1 --threads 2 --erase 0.5 --label-smoothing 0.1 -o erase2.h5
+  same_weights erase1.ckpt.h5 erase2.ckpt.h5
+  if h5diff -q one.ckpt.h5 erase1.ckpt.h5 /layers /layers; then
+    fail "--erase and --label-smoothing changed nothing"
+  fi
   "$bin/nin-eval" one.h5 --data "$data" --limit 100 --predictions --threads 1 > p1.csv 2>/dev/null
   "$bin/nin-eval" one.h5 --data "$data" --limit 100 --predictions --threads 2 > p2.csv 2>/dev/null
   cmp -s p1.csv p2.csv || fail "predictions depend on --threads"
+  ;;
+recipe)
+  # A named recipe stands in for the defaults; options on the command line win over it.
+  "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --seed 7 --recipe fast --epochs 2 \
+    --batch 50 -o model.h5 --log log.jsonl 2> stderr.txt
+  grep -q "^nin-train: recipe 'fast': --epochs 7 --batch 128 " stderr.txt ||
+    fail "no note of the recipe: $(cat stderr.txt)"
+  h5dump -A -g /checkpoint model.ckpt.h5 > options.txt
+  for key in '\"epochs\":2,' '\"batch\":50,' '\"lr\":0.1,' '\"label_smoothing\":0.1,' '\"eval_every\":0'; do
+    grep -q "$key" options.txt || fail "the checkpoint's options lack $key"
+  done
+  # --eval-every 0: only the last epoch is evaluated.
+  grep -q '"epoch":1,.*"train_accuracy":[0-9.e-]*,"lr"' log.jsonl || fail "epoch 1 was evaluated"
+  grep -q '"epoch":2,.*"test_accuracy"' log.jsonl || fail "the last epoch was not evaluated"
+  # Evaluation after every second epoch and the last: epochs 2 and 3 of 3.
+  train --epochs 3 --eval-every 2 -o every2.h5 --log every2.jsonl
+  [ "$(grep -c '"test_accuracy"' every2.jsonl)" -eq 2 ] || fail "--eval-every 2 of 3 epochs: 2 evaluations"
   ;;
 crash)
   # SIGKILL at the dangerous moments of a checkpoint write (fault injection), then resume.
