@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "common/cli.hpp"
 #include "common/model_loading.hpp"
@@ -29,13 +31,46 @@ std::string fixed(double value, int digits) {
   return text;
 }
 
+// Per layer: the share of the training step and, for layers that multiply, the GFLOP/s of their
+// forward and backward together (the backward does the weight gradient and, except for the
+// first layer, the data gradient) and that as a share of the measured sgemm peak.
+struct LayerFigures {
+  double step_share = 0;
+  std::optional<double> gflops, peak_share;
+};
+
+std::vector<LayerFigures> layer_figures(const nin::BenchmarkOptions& o,
+                                        const nin::BenchmarkResult& r) {
+  double total = 0;
+  for (std::size_t i = 0; i < r.layers.names.size(); ++i)
+    total += r.layers.forward_ms[i] + r.layers.backward_ms[i];
+  std::vector<LayerFigures> figures(r.layers.names.size());
+  const double images = static_cast<double>(o.batch) / r.processes;  // rank 0's share, about
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    const double ms = r.layers.forward_ms[i] + r.layers.backward_ms[i];
+    figures[i].step_share = total > 0 ? ms / total : 0;
+    const double macs = static_cast<double>(r.layers.macs[i]) * images;
+    if (macs <= 0 || ms <= 0) continue;
+    const double flops = 2 * macs * (r.layers.data_gradient[i] ? 3 : 2);
+    figures[i].gflops = flops / ms / 1e6;
+    if (r.gemm_peak_gflops > 0) figures[i].peak_share = *figures[i].gflops / r.gemm_peak_gflops;
+  }
+  return figures;
+}
+
 void write_json(const std::string& network, int threads, const nin::BenchmarkOptions& o,
                 const nin::BenchmarkResult& r) {
+  const std::vector<LayerFigures> figures = layer_figures(o, r);
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < r.layers.names.size(); ++i)
-    layers.push_back({{"name", r.layers.names[i]},
-                      {"forward_ms", r.layers.forward_ms[i]},
-                      {"backward_ms", r.layers.backward_ms[i]}});
+  for (std::size_t i = 0; i < r.layers.names.size(); ++i) {
+    nlohmann::ordered_json layer = {{"name", r.layers.names[i]},
+                                    {"forward_ms", r.layers.forward_ms[i]},
+                                    {"backward_ms", r.layers.backward_ms[i]},
+                                    {"step_share", figures[i].step_share}};
+    if (figures[i].gflops) layer["gflops"] = *figures[i].gflops;
+    if (figures[i].peak_share) layer["peak_share"] = *figures[i].peak_share;
+    layers.push_back(layer);
+  }
   const nlohmann::ordered_json doc = {{"network", network},
                                       {"threads", threads},
                                       {"batch", o.batch},
@@ -46,6 +81,7 @@ void write_json(const std::string& network, int threads, const nin::BenchmarkOpt
                                       {"infer_images_per_s", r.infer_images_per_s},
                                       {"train_gflops", r.train_gflops},
                                       {"infer_gflops", r.infer_gflops},
+                                      {"gemm_peak_gflops", r.gemm_peak_gflops},
                                       {"processes", r.processes},
                                       {"train_communication_share", r.train_communication_share},
                                       {"train_peak_rss_mb", r.train_peak_rss_mb},
@@ -56,17 +92,24 @@ void write_json(const std::string& network, int threads, const nin::BenchmarkOpt
 
 void write_markdown(const std::string& network, int threads, const nin::BenchmarkOptions& o,
                     const nin::BenchmarkResult& r) {
+  const std::vector<LayerFigures> figures = layer_figures(o, r);
   nin::cli::Table table;
-  table.header = {"Layer", "Forward ms", "Backward ms"};
-  table.right_aligned = {false, true, true};
+  table.header = {"Layer",         "Forward ms", "Backward ms",
+                  "Share of step", "GFLOP/s",    "Share of peak"};
+  table.right_aligned = {false, true, true, true, true, true};
   double forward = 0, backward = 0;
   for (std::size_t i = 0; i < r.layers.names.size(); ++i) {
-    table.rows.push_back(
-        {r.layers.names[i], fixed(r.layers.forward_ms[i], 3), fixed(r.layers.backward_ms[i], 3)});
+    const LayerFigures& f = figures[i];
+    table.rows.push_back({r.layers.names[i], fixed(r.layers.forward_ms[i], 3),
+                          fixed(r.layers.backward_ms[i], 3), fixed(100 * f.step_share, 1) + "%",
+                          f.gflops ? fixed(*f.gflops, 1) : "",
+                          f.peak_share ? fixed(*f.peak_share, 2) : ""});
     forward += r.layers.forward_ms[i];
     backward += r.layers.backward_ms[i];
   }
-  table.rows.push_back({"Total", fixed(forward, 3), fixed(backward, 3)});
+  table.rows.push_back(
+      {"Total", fixed(forward, 3), fixed(backward, 3), "100.0%", fixed(r.train_gflops, 1),
+       r.gemm_peak_gflops > 0 ? fixed(r.train_gflops / r.gemm_peak_gflops, 2) : ""});
   std::cout << "Network " << network << ", ";
   if (r.processes > 1) std::cout << r.processes << " processes × ";
   std::cout << threads << " threads, training batch " << o.batch << ", inference batch "
@@ -81,7 +124,12 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
   std::cout << "\nInference:     " << fixed(r.infer_images_per_s, 1) << " images/s ("
             << fixed(r.infer_gflops, 1)
             << " GFLOP/s)\nPeak RSS:      " << fixed(r.train_peak_rss_mb, 0)
-            << " MB after training, " << fixed(r.peak_rss_mb, 0) << " MB in all\n";
+            << " MB after training, " << fixed(r.peak_rss_mb, 0) << " MB in all\n"
+            << "sgemm peak:    " << fixed(r.gemm_peak_gflops, 1)
+            << " GFLOP/s (1024x1024x1024 products through nin's gemm, every thread busy); "
+               "training at "
+            << fixed(r.gemm_peak_gflops > 0 ? r.train_gflops / r.gemm_peak_gflops : 0, 2)
+            << " of it\n";
 }
 
 // Reads the image folder `dir` (its train split, or all of a flat folder) as load_dataset does,

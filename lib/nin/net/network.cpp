@@ -9,6 +9,7 @@
 #include "nin/layers/convolution.hpp"
 #include "nin/layers/elementwise.hpp"
 #include "nin/layers/layer_registry.hpp"
+#include "nin/spec/layer_cost.hpp"
 
 namespace nin {
 namespace {
@@ -264,10 +265,14 @@ void Network::attach_timer(LayerTimes* times) {
   times_ = times;
   if (!times) return;
   times->names.clear();
+  times->macs.clear();
+  times->data_gradient.clear();
   for (const auto& step : steps_) {
     std::string name = step.layer->spec().name;
     if (step.layer->fused_relu()) name += "+relu";
     times->names.push_back(name);
+    times->macs.push_back(layer_cost(step.layer->spec()).macs);
+    times->data_gradient.push_back(step.input != 0);
   }
   times->forward_ms.assign(steps_.size(), 0.0);
   times->backward_ms.assign(steps_.size(), 0.0);

@@ -21,6 +21,8 @@ namespace nin {
 // Per-layer wall time, in milliseconds, summed over the passes run while it is attached.
 struct LayerTimes {
   std::vector<std::string> names;
+  std::vector<std::int64_t> macs;   // per image, of each step's forward (layer_cost)
+  std::vector<bool> data_gradient;  // whether the step's backward computes its input's gradient
   std::vector<double> forward_ms;
   std::vector<double> backward_ms;
 };

@@ -2,9 +2,12 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
+#include "nin/core/gemm.hpp"
+#include "nin/core/parallel.hpp"
 #include "nin/core/random.hpp"
 #include "nin/dist/batch_share.hpp"
 #include "nin/dist/timed_communicator.hpp"
@@ -95,7 +98,35 @@ BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& o
   const double macs = static_cast<double>(network_cost(spec).macs);
   result.train_gflops = result.train_images_per_s * macs * 6.0 / 1e9;
   result.infer_gflops = result.infer_images_per_s * macs * 2.0 / 1e9;
+  result.gemm_peak_gflops = measure_gemm_peak_gflops();
   return result;
+}
+
+double measure_gemm_peak_gflops() {
+  constexpr std::int64_t kSide = 1024;
+  const std::int64_t tasks = 2 * static_cast<std::int64_t>(max_threads());
+  const auto side_squared = static_cast<std::size_t>(kSide * kSide);
+  std::vector<float> a(side_squared), b(side_squared);
+  for (std::size_t i = 0; i < side_squared; ++i) {
+    a[i] = static_cast<float>(random_normal(11, 0, i));
+    b[i] = static_cast<float>(random_normal(11, 1, i));
+  }
+  std::vector<float> c(side_squared * static_cast<std::size_t>(tasks));
+  const auto products = [&] {
+    parallel_for(tasks, [&](std::int64_t t) {
+      gemm(Transpose::no, Transpose::no, kSide, kSide, kSide, 1.0f, a.data(), kSide, b.data(),
+           kSide, 0.0f, c.data() + static_cast<std::size_t>(t) * side_squared, kSide);
+    });
+  };
+  products();  // first touch, kernel loading
+  double best = 0;
+  for (int round = 0; round < 3; ++round) {
+    const auto start = Clock::now();
+    products();
+    const double flops = 2.0 * double(kSide) * double(kSide) * double(kSide) * double(tasks);
+    best = std::max(best, flops / seconds_since(start) / 1e9);
+  }
+  return best;
 }
 
 }  // namespace nin

@@ -30,7 +30,14 @@ struct BenchmarkResult {
   double train_communication_share = 0;
   double train_peak_rss_mb = 0;  // peak resident memory after the training part
   double peak_rss_mb = 0;        // after both
+  // The machine's practical limit as nin uses BLAS (one single-threaded product per task, every
+  // thread busy): measured after the rest, so its matrices are not in the peak memory.
+  double gemm_peak_gflops = 0;
 };
+
+// GFLOP/s of 1024×1024×1024 single-precision products through nin's gemm, several per thread at
+// once, the best of three rounds.
+double measure_gemm_peak_gflops();
 
 BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& options);
 // The same on every rank of `comm`, each with its share of every batch (as nin-train under
