@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs nin-bench and PyTorch (torch_from_spec.py: the same network, built from the preset's spec)
 # side by side on this machine, in one run, and prints the ratios, the training step's share of the
-# sgemm peak (sgemm_peak.c), 1→2 thread scaling and peak memory. Usage: compare-with-pytorch.sh.
+# sgemm peak (sgemm_peak.c), 1→2 thread scaling, batch-1 latency (one image per forward, as
+# `nin-eval --images -` runs) and peak memory. Usage: compare-with-pytorch.sh.
 # Needs python3-torch (/usr/bin/python3), a C compiler and the build in $NIN_BUILD_DIR or ./build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,22 +27,28 @@ core=$("$bench" table-4.4 --iterations 1 --batch 2 --infer-batch 2 --format json
 cc -O2 "$here/sgemm_peak.c" -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -o "$work/sgemm_peak"
 peak=$(OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=$threads "$work/sgemm_peak" 2048 | sed -n 's/.* \([0-9.]*\) GFLOP\/s.*/\1/p')
 
-echo "| network | side | train img/s | infer img/s | train GFLOP/s | peak RSS MB |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| network | side | train img/s | infer img/s | batch-1 latency ms | train GFLOP/s | peak RSS MB |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 summary=""
 for net in table-4.4 nin-cifar10; do
   iterations=30; [ "$net" = nin-cifar10 ] && iterations=10
   /usr/bin/time -f "peak_kb=%M" -o "$work/torch.time" /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" > "$work/torch.out"
   /usr/bin/time -f "peak_kb=%M" -o "$work/nin.time" "$bench" "$net" --threads "$threads" --iterations $iterations --format json > "$work/nin.json"
   "$bench" "$net" --threads 1 --iterations $((iterations / 2)) --format json > "$work/nin1.json"
+  # Batch 1: the inference figure of a run whose inference batch is one image.
+  /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" 2 1 3 > "$work/torch-b1.out"
+  "$bench" "$net" --threads "$threads" --batch 2 --infer-batch 1 --iterations 200 --format json > "$work/nin-b1.json"
+  t_latency=$(/usr/bin/python3 -c "print(1000 / float('$(field "$work/torch-b1.out" infer_img_s)'))")
+  n_latency=$(/usr/bin/python3 -c "print(1000 / float('$(json "$work/nin-b1.json" infer_images_per_s)'))")
   t_train=$(field "$work/torch.out" train_img_s); t_infer=$(field "$work/torch.out" infer_img_s)
   n_train=$(json "$work/nin.json" train_images_per_s); n_infer=$(json "$work/nin.json" infer_images_per_s)
   n_gflops=$(json "$work/nin.json" train_gflops)
   n1_train=$(json "$work/nin1.json" train_images_per_s); n1_infer=$(json "$work/nin1.json" infer_images_per_s)
   t_rss=$(( $(peak_kb "$work/torch.time") / 1024 )); n_rss=$(( $(peak_kb "$work/nin.time") / 1024 ))
-  printf "| %s | PyTorch | %.1f | %.1f | | %d |\n" "$net" "$t_train" "$t_infer" "$t_rss"
-  printf "| %s | nin | %.1f | %.1f | %.1f | %d |\n" "$net" "$n_train" "$n_infer" "$n_gflops" "$n_rss"
+  printf "| %s | PyTorch | %.1f | %.1f | %.3f | | %d |\n" "$net" "$t_train" "$t_infer" "$t_latency" "$t_rss"
+  printf "| %s | nin | %.1f | %.1f | %.3f | %.1f | %d |\n" "$net" "$n_train" "$n_infer" "$n_latency" "$n_gflops" "$n_rss"
   summary+="$net: training $(ratio "$n_train" "$t_train")× PyTorch, inference $(ratio "$n_infer" "$t_infer")×; "
+  summary+="batch-1 latency $(ratio "$n_latency" "$t_latency")× PyTorch's; peak RSS $(ratio "$n_rss" "$t_rss")× PyTorch's; "
   summary+="training at $(ratio "$n_gflops" "$peak") of the sgemm peak; "
   summary+="1→$threads threads: training $(ratio "$n_train" "$n1_train")×, inference $(ratio "$n_infer" "$n1_infer")×"$'\n'
 done
