@@ -225,6 +225,8 @@ BOOST_AUTO_TEST_CASE(chooses_where_it_applies) {
     const nin::LayerSpec spec = nin::parse_network_spec(json, "winograd_test").layers[0];
     return nin::Convolution(spec, 4, false).uses_winograd();
   };
+  const char* previous = std::getenv("NIN_CONVOLUTION");
+  const std::string saved = previous ? previous : "";
   ::unsetenv("NIN_CONVOLUTION");
   BOOST_TEST(uses({"", 64, 0, 0, 0, 3, 0, 0, true, false}));
   BOOST_TEST(uses({"", 64, 0, 0, 0, 5, 0, 0, true, false}));
@@ -237,7 +239,10 @@ BOOST_AUTO_TEST_CASE(chooses_where_it_applies) {
   BOOST_TEST(uses({"", 3, 0, 0, 0, 5, 0, 0, true, false}));
   ::setenv("NIN_CONVOLUTION", "fast", 1);
   BOOST_CHECK_THROW(uses({"", 64, 0, 0, 0, 3, 0, 0, true, false}), nin::UsageError);
-  ::unsetenv("NIN_CONVOLUTION");
+  if (previous)
+    ::setenv("NIN_CONVOLUTION", saved.c_str(), 1);
+  else
+    ::unsetenv("NIN_CONVOLUTION");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
