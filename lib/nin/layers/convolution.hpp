@@ -3,6 +3,13 @@
 // Work is split into blocks of whole images (so col2im never races across blocks):
 // - the 1×1, stride 1, pad 0 case (NIN's cccp layers) multiplies the weights straight into the
 //   activation rows, with no im2col: that needs exactly kernel 1, stride 1, pad 0;
+// - stride-1 3×3 and 5×5 kernels with enough channels run through Winograd minimal filtering
+//   (nin/layers/winograd.hpp): forward, and the input gradient as the correlation of the output
+//   gradient with the rotated, channel-transposed kernel. The transformed kernels are cached and
+//   made again whenever the (possibly batch-norm folded) weights differ from those they came from.
+//   The weight gradient lowers each block with im2col, then one GEMM, as below. Set
+//   NIN_CONVOLUTION=im2col to force im2col everywhere (for comparisons), =winograd to use Winograd
+//   wherever it applies; unset or =auto lets each layer choose;
 // - every other case lowers a block with im2col, then one GEMM; a training forward keeps the
 //   lowered blocks (up to 256 MiB) so that the weight gradient need not lower them again.
 // Blocks never straddle a chunk of the global batch (nin/dist/batch_share.hpp); weight and bias
@@ -15,13 +22,24 @@
 #include "nin/core/parallel.hpp"
 #include "nin/layers/batch_norm.hpp"
 #include "nin/layers/layer.hpp"
+#include "nin/layers/winograd.hpp"
 
 namespace nin {
+
+// How a non-pointwise convolution is computed. `automatic` follows $NIN_CONVOLUTION, and without
+// it picks Winograd where it applies and pays; `winograd` falls back to im2col where it does not
+// apply (stride other than 1, kernel other than 3×3 or 5×5).
+enum class ConvolutionAlgorithm { automatic, im2col, winograd };
+
+// $NIN_CONVOLUTION: unset, "" or "auto" → automatic, "im2col", "winograd"; throws UsageError
+// otherwise.
+ConvolutionAlgorithm convolution_algorithm_from_environment();
 
 class Convolution final : public Layer {
  public:
   // Without `training`, the buffers only backward needs are not allocated.
-  Convolution(const LayerSpec& spec, std::int64_t max_batch, bool training = true);
+  Convolution(const LayerSpec& spec, std::int64_t max_batch, bool training = true,
+              ConvolutionAlgorithm algorithm = ConvolutionAlgorithm::automatic);
 
   bool can_fuse_relu() const override { return true; }
   void initialize(std::uint64_t seed) override;
@@ -30,6 +48,7 @@ class Convolution final : public Layer {
                 Activations in_grad) override;
 
   std::int64_t images_per_block() const { return images_per_block_; }
+  bool uses_winograd() const { return winograd_forward_ != nullptr; }
 
   // Inference only: applies a following batch normalisation (its running statistics, scale and
   // shift) by rescaling the weights and bias on each eval forward, so the normalisation costs no
@@ -55,7 +74,19 @@ class Convolution final : public Layer {
   Blocks blocks_of(const BatchShare& share) const;
   Block block(const BatchShare& share, const Blocks& blocks, std::int64_t index) const;
 
+  // A transformed kernel and the weights it was made from.
+  struct TransformedKernel {
+    Tensor source, transformed;
+    bool valid = false;
+  };
+  const float* transformed_kernel(const WinogradCorrelation& correlation,
+                                  WinogradCorrelation::KernelLayout layout, const float* weight,
+                                  TransformedKernel& cache) const;
+
   bool pointwise_;
+  std::unique_ptr<WinogradCorrelation> winograd_forward_, winograd_backward_;  // when chosen
+  ThreadScratch winograd_scratch_;
+  TransformedKernel forward_kernel_, adjoint_kernel_;
   std::int64_t images_per_block_;
   std::int64_t max_block_columns_;    // output pixels of the largest block
   std::int64_t saved_block_columns_;  // of the largest training block (within a chunk)

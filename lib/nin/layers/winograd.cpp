@@ -1,0 +1,251 @@
+#include "nin/layers/winograd.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "nin/core/gemm.hpp"
+#include "nin/core/parallel.hpp"
+
+namespace nin {
+namespace {
+
+constexpr int kAlpha = 6;                 // input tile side, for both kernels
+constexpr int kPoints = kAlpha * kAlpha;  // ξ: one GEMM each
+constexpr int kLanes = 8;                 // tiles transformed together, one per SIMD lane
+
+// The Toom-Cook matrices for the points 0, 1, -1, 2, -2, ∞. Row j of Bᵀ holds the coefficients
+// (lowest power first) of Π_{l≠j}(x - p_l) over the finite points (of Π_l(x - p_l) for ∞); row j
+// of G holds p_j^k / Π_{l≠j}(p_j - p_l); row i of Aᵀ holds p_j^i (the ∞ column picks the top
+// power). Bᵀ is the same for both kernels since the points are.
+constexpr float kBT[kAlpha][kAlpha] = {
+    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+constexpr float kAT4[4][kAlpha] = {
+    {1, 1, 1, 1, 1, 0},
+    {0, 1, -1, 2, -2, 0},
+    {0, 1, 1, 4, 4, 0},
+    {0, 1, -1, 8, -8, 1},
+};
+constexpr float kAT2[2][kAlpha] = {
+    {1, 1, 1, 1, 1, 0},
+    {0, 1, -1, 2, -2, 1},
+};
+constexpr double kG3[kAlpha][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+};
+constexpr double kG5[kAlpha][5] = {
+    {1.0 / 4, 0, 0, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3},
+    {0, 0, 0, 0, 1},
+};
+
+template <int m>
+constexpr const auto& output_matrix() {
+  if constexpr (m == 4)
+    return kAT4;
+  else
+    return kAT2;
+}
+
+// out[a][b][l] = Σ_k c[a][k] · x[k][b][l] for `cols` columns of kLanes tiles each. The zero
+// coefficients are skipped: the matrices are constants, so the tests fold away when unrolled.
+template <int rows, int cols>
+inline void multiply_left(const float (&c)[rows][kAlpha], const float* __restrict x,
+                          float* __restrict out) {
+#pragma GCC unroll 8
+  for (int a = 0; a < rows; ++a) {
+    float* o = out + a * cols * kLanes;
+    for (int j = 0; j < cols * kLanes; ++j) o[j] = 0.0f;
+#pragma GCC unroll 8
+    for (int k = 0; k < kAlpha; ++k) {
+      const float coefficient = c[a][k];
+      if (coefficient == 0.0f) continue;
+      const float* xk = x + k * cols * kLanes;
+      for (int j = 0; j < cols * kLanes; ++j) o[j] += coefficient * xk[j];
+    }
+  }
+}
+
+// out[r][b][l] = Σ_k x[r][k][l] · c[b][k]: the right product by cᵀ, for `rows` rows.
+template <int rows, int cols>
+inline void multiply_right(const float* __restrict x, const float (&c)[cols][kAlpha],
+                           float* __restrict out) {
+  for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 8
+    for (int b = 0; b < cols; ++b) {
+      float* o = out + (r * cols + b) * kLanes;
+      for (int l = 0; l < kLanes; ++l) o[l] = 0.0f;
+#pragma GCC unroll 8
+      for (int k = 0; k < kAlpha; ++k) {
+        const float coefficient = c[b][k];
+        if (coefficient == 0.0f) continue;
+        const float* xk = x + (r * kAlpha + k) * kLanes;
+        for (int l = 0; l < kLanes; ++l) o[l] += coefficient * xk[l];
+      }
+    }
+}
+
+}  // namespace
+
+WinogradCorrelation::WinogradCorrelation(const Geometry& geometry)
+    : g_(geometry),
+      tile_(geometry.kernel == 3 ? 4 : 2),
+      tiles_h_((geometry.out_height + tile_ - 1) / tile_),
+      tiles_w_((geometry.out_width + tile_ - 1) / tile_),
+      padded_h_(tiles_h_ * tile_ + geometry.kernel - 1),
+      padded_w_(tiles_w_ * tile_ + geometry.kernel - 1) {}
+
+std::int64_t WinogradCorrelation::scratch_floats(std::int64_t images) const {
+  const std::int64_t tiles = images * tiles_per_image();
+  return padded_h_ * padded_w_ + kPoints * (g_.inputs + g_.outputs) * tiles;
+}
+
+void WinogradCorrelation::transform_kernel(const float* weight, KernelLayout layout,
+                                           float* transformed) const {
+  const std::int64_t r = g_.kernel, inputs = g_.inputs, outputs = g_.outputs;
+  const double* G = r == 3 ? &kG3[0][0] : &kG5[0][0];
+  parallel_for(outputs, [&](std::int64_t o) {
+    double k[5][5], gk[kAlpha][5];
+    for (std::int64_t i = 0; i < inputs; ++i) {
+      for (std::int64_t a = 0; a < r; ++a)
+        for (std::int64_t b = 0; b < r; ++b)
+          k[a][b] = layout == KernelLayout::direct
+                        ? weight[((o * inputs + i) * r + a) * r + b]
+                        : weight[((i * outputs + o) * r + (r - 1 - a)) * r + (r - 1 - b)];
+      for (int x = 0; x < kAlpha; ++x)
+        for (std::int64_t b = 0; b < r; ++b) {
+          double sum = 0.0;
+          for (std::int64_t a = 0; a < r; ++a) sum += G[x * r + a] * k[a][b];
+          gk[x][b] = sum;
+        }
+      for (int x = 0; x < kAlpha; ++x)
+        for (int y = 0; y < kAlpha; ++y) {
+          double sum = 0.0;
+          for (std::int64_t b = 0; b < r; ++b) sum += gk[x][b] * G[y * r + b];
+          transformed[((x * kAlpha + y) * outputs + o) * inputs + i] = static_cast<float>(sum);
+        }
+    }
+  });
+}
+
+void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, std::int64_t n0,
+                                          std::int64_t n1, float* v, float* padded) const {
+  const std::int64_t H = g_.height, W = g_.width, tiles = tiles_per_image();
+  const std::int64_t block_tiles = (n1 - n0) * tiles;
+  // Input rows and columns that land inside the padded plane (all of them unless a pad is
+  // negative or the last tiles stop short of the input's end).
+  const std::int64_t y0 = std::max<std::int64_t>(0, g_.pad_h);
+  const std::int64_t y1 = std::min(padded_h_, H + g_.pad_h);
+  const std::int64_t x0 = std::max<std::int64_t>(0, g_.pad_w);
+  const std::int64_t x1 = std::min(padded_w_, W + g_.pad_w);
+  alignas(64) float d[kPoints * kLanes];
+  alignas(64) float half[kPoints * kLanes];
+  alignas(64) float result[kPoints * kLanes];
+  for (std::int64_t c = 0; c < g_.inputs; ++c) {
+    for (std::int64_t n = n0; n < n1; ++n) {
+      const float* plane = in + c * in_row + n * H * W;
+      std::fill(padded, padded + padded_h_ * padded_w_, 0.0f);
+      if (x1 > x0)
+        for (std::int64_t y = y0; y < y1; ++y)
+          std::memcpy(padded + y * padded_w_ + x0, plane + (y - g_.pad_h) * W + (x0 - g_.pad_w),
+                      static_cast<std::size_t>(x1 - x0) * sizeof(float));
+      float* v_image = v + c * block_tiles + (n - n0) * tiles;
+      for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
+        if (lanes < kLanes) std::fill(d, d + kPoints * kLanes, 0.0f);
+        for (int l = 0; l < lanes; ++l) {
+          const std::int64_t t = t0 + l;
+          const float* origin =
+              padded + (t / tiles_w_) * tile_ * padded_w_ + (t % tiles_w_) * tile_;
+          for (int a = 0; a < kAlpha; ++a)
+            for (int b = 0; b < kAlpha; ++b)
+              d[(a * kAlpha + b) * kLanes + l] = origin[a * padded_w_ + b];
+        }
+        multiply_left<kAlpha, kAlpha>(kBT, d, half);
+        multiply_right<kAlpha, kAlpha>(half, kBT, result);
+        // Full groups copy a constant count: a variable one becomes a slow `rep movs`.
+        for (int x = 0; x < kPoints; ++x) {
+          float* dst = v_image + x * g_.inputs * block_tiles + t0;
+          if (lanes == kLanes)
+            for (int l = 0; l < kLanes; ++l) dst[l] = result[x * kLanes + l];
+          else
+            for (int l = 0; l < lanes; ++l) dst[l] = result[x * kLanes + l];
+        }
+      }
+    }
+  }
+}
+
+template <int m>
+void WinogradCorrelation::transform_output(const float* product, const float* bias, bool relu,
+                                           float* out, std::int64_t out_row, std::int64_t n0,
+                                           std::int64_t n1) const {
+  const auto& AT = output_matrix<m>();
+  const std::int64_t Ho = g_.out_height, Wo = g_.out_width, tiles = tiles_per_image();
+  const std::int64_t block_tiles = (n1 - n0) * tiles;
+  alignas(64) float p[kPoints * kLanes];
+  alignas(64) float half[m * kAlpha * kLanes];
+  alignas(64) float y[m * m * kLanes];
+  for (std::int64_t o = 0; o < g_.outputs; ++o) {
+    const float offset = bias ? bias[o] : 0.0f;
+    for (std::int64_t n = n0; n < n1; ++n) {
+      float* plane = out + o * out_row + n * Ho * Wo;
+      const float* p_image = product + o * block_tiles + (n - n0) * tiles;
+      for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
+        for (int x = 0; x < kPoints; ++x) {
+          const float* src = p_image + x * g_.outputs * block_tiles + t0;
+          if (lanes == kLanes) {
+            for (int l = 0; l < kLanes; ++l) p[x * kLanes + l] = src[l];
+          } else {
+            for (int l = 0; l < lanes; ++l) p[x * kLanes + l] = src[l];
+            for (int l = lanes; l < kLanes; ++l) p[x * kLanes + l] = 0.0f;
+          }
+        }
+        multiply_left<m, kAlpha>(AT, p, half);
+        multiply_right<m, m>(half, AT, y);
+        for (int j = 0; j < m * m * kLanes; ++j) y[j] += offset;
+        if (relu)
+          for (int j = 0; j < m * m * kLanes; ++j) y[j] = std::max(y[j], 0.0f);
+        for (int l = 0; l < lanes; ++l) {
+          const std::int64_t t = t0 + l;
+          const std::int64_t top = (t / tiles_w_) * m, left = (t % tiles_w_) * m;
+          const int rows = static_cast<int>(std::min<std::int64_t>(m, Ho - top));
+          const int cols = static_cast<int>(std::min<std::int64_t>(m, Wo - left));
+          for (int a = 0; a < rows; ++a)
+            for (int b = 0; b < cols; ++b)
+              plane[(top + a) * Wo + left + b] = y[(a * m + b) * kLanes + l];
+        }
+      }
+    }
+  }
+}
+
+void WinogradCorrelation::run(const float* transformed, const float* in, std::int64_t in_row,
+                              const float* bias, bool relu, float* out, std::int64_t out_row,
+                              std::int64_t n0, std::int64_t n1, float* scratch) const {
+  const std::int64_t tiles = (n1 - n0) * tiles_per_image();
+  float* padded = scratch;
+  float* v = padded + padded_h_ * padded_w_;
+  float* product = v + kPoints * g_.inputs * tiles;
+  transform_input(in, in_row, n0, n1, v, padded);
+  for (int x = 0; x < kPoints; ++x)
+    gemm(Transpose::no, Transpose::no, g_.outputs, tiles, g_.inputs, 1.0f,
+         transformed + x * g_.outputs * g_.inputs, g_.inputs, v + x * g_.inputs * tiles, tiles,
+         0.0f, product + x * g_.outputs * tiles, tiles);
+  if (tile_ == 4)
+    transform_output<4>(product, bias, relu, out, out_row, n0, n1);
+  else
+    transform_output<2>(product, bias, relu, out, out_row, n0, n1);
+}
+
+}  // namespace nin
