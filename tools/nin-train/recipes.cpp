@@ -7,14 +7,15 @@
 namespace nin::train_tool {
 
 namespace {
-// Measured on Fashion-MNIST with nin-mnist-bn (README.md, "Time to accuracy"): each was chosen on
-// a validation split held out of the training set.
+// Chosen on Fashion-MNIST with nin-mnist-bn, on a validation split held out of the training set
+// (README.md, "Time to accuracy"). Each lists its values in full, so that it stays what was
+// measured when the defaults change.
 const std::array<Recipe, 2> kRecipes = {{
-    {"main", "the defaults: 3 epochs, about ten minutes on two cores", {}},
+    {"main", "the defaults: 3 epochs at batch 128, about ten minutes on two cores", {}},
     {"fast",
-     "7 epochs at batch 128, label smoothing, one evaluation at the end",
-     {"--epochs", "7", "--batch", "128", "--lr", "0.1", "--label-smoothing", "0.1", "--eval-every",
-      "0"}},
+     "7 epochs at batch 128, one evaluation at the end: 93% on Fashion-MNIST in under 20 minutes "
+     "on two cores",
+     {"--epochs", "7", "--batch", "128", "--lr", "0.2", "--eval-every", "0"}},
 }};
 }  // namespace
 

@@ -17,7 +17,7 @@ enum class ScheduleKind { constant, step, multistep, cosine };
 
 struct LrSchedule {
   ScheduleKind kind = ScheduleKind::cosine;
-  double base_lr = 0.05;
+  double base_lr = 0.2;
   double gamma = 0.1;
   double step_epochs = 30;
   std::vector<double> milestones;  // epochs, ascending

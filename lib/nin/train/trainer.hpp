@@ -30,7 +30,7 @@ struct TrainOptions {
   LabelKind labels = LabelKind::fine;  // CIFAR-100 label set
   std::int64_t limit = 0;              // use only the first N images of each split (0: all)
   std::int64_t epochs = 3;
-  std::int64_t batch = 64;
+  std::int64_t batch = 128;
   LrSchedule schedule;
   double momentum = 0.9;
   bool nesterov = true;

@@ -81,7 +81,7 @@ recipe)
   grep -q "^nin-train: recipe 'fast': --epochs 7 --batch 128 " stderr.txt ||
     fail "no note of the recipe: $(cat stderr.txt)"
   h5dump -A -g /checkpoint model.ckpt.h5 > options.txt
-  for key in '\"epochs\":2,' '\"batch\":50,' '\"lr\":0.1,' '\"label_smoothing\":0.1,' '\"eval_every\":0'; do
+  for key in '\"epochs\":2,' '\"batch\":50,' '\"lr\":0.2,' '\"eval_every\":0'; do
     grep -q "$key" options.txt || fail "the checkpoint's options lack $key"
   done
   # --eval-every 0: only the last epoch is evaluated.
