@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the four networks of the seed's claims (section 4.4.3) on Fashion-MNIST with one recipe,
-# the main job's (nin-train's defaults) with 5,000 training images held out to choose the best
+# the main job's as it was when the table was measured (3 epochs, batch 64, learning rate 0.05; the
+# defaults are now batch 128 and 0.2), with 5,000 training images held out to choose the best
 # epoch, then evaluates each on the test set, moved by 0, ±2 and ±4 pixels along each axis, and
 # prints the table of README.md's "Checking the seed's claims" in Markdown; the per-shift rows go
 # to shifts.csv and a --shift-sweep over -4..4 on the first 2,000 test images to sweep.csv.
@@ -16,7 +17,7 @@ mkdir -p "$work" && cd "$work"
 for net in "${nets[@]}"; do
   if [ ! -s "$net.h5" ]; then
     start=$(date +%s)
-    "$bin/nin-train" --net "$net" --val 5000 -o "$net.h5" --log "$net.log.jsonl" 2> "$net.train.txt"
+    "$bin/nin-train" --net "$net" --epochs 3 --batch 64 --lr 0.05 --val 5000 -o "$net.h5" --log "$net.log.jsonl" 2> "$net.train.txt"
     echo $(($(date +%s) - start)) > "$net.seconds"
   fi
 done

@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
   { echo "compare-epoch-with-pytorch: error: python3-torch is not installed (apt-get install python3-torch)" >&2; exit 1; }
 
 start=$(date +%s.%N)
-"$build/bin/nin-train" --epochs "$epochs" --batch 128 --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
+"$build/bin/nin-train" --epochs "$epochs" --batch 128 --lr 0.05 --threads "$threads" -o "$work/model.h5" --log "$work/log.jsonl" -q
 nin_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { print a - b }')
 start=$(date +%s.%N)
 /usr/bin/python3 "$root/tools/nin-bench/torch_from_spec.py" "$root/share/nin/models/nin-mnist-bn.json" \
