@@ -12,7 +12,6 @@ namespace nin::train_tool {
 
 struct Recipe {
   std::string_view name;
-  std::string_view summary;                 // one line, for --help and the start-up note
   std::vector<std::string_view> arguments;  // as on a command line
 };
 
