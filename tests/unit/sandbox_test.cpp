@@ -3,6 +3,8 @@
 // the parent's descriptors; and the wire format of a model refuses every inconsistency.
 
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -94,6 +96,21 @@ BOOST_AUTO_TEST_CASE(a_loop_ends_at_the_cpu_limit) {
   BOOST_TEST(message ==
              "format:'untrusted.h5': the file is malformed (the test reader used up its 1 s of CPU "
              "time)");
+}
+
+// A child that blocks without using the CPU (here on a futex no one wakes) is killed at the
+// wall-clock deadline, 2 × 1 s + 5 s; one that spins is left to its CPU limit (above), however
+// loaded the machine.
+BOOST_AUTO_TEST_CASE(a_blocked_reader_ends_at_the_wall_clock_deadline) {
+  ::setenv("NIN_SANDBOX_CPU_SECONDS", "1", 1);
+  const std::string message = outcome([]() -> std::string {
+    static int word = 0;
+    for (;;) ::syscall(SYS_futex, &word, FUTEX_WAIT, 0, nullptr, nullptr, 0);
+  });
+  ::unsetenv("NIN_SANDBOX_CPU_SECONDS");
+  BOOST_TEST(message ==
+             "format:'untrusted.h5': the file is malformed (the test reader did not finish "
+             "within 7 s)");
 }
 
 BOOST_AUTO_TEST_CASE(the_child_cannot_write_run_or_reach_the_parents_files) {

@@ -13,7 +13,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <new>
+#include <sstream>
 #include <system_error>
 
 #include "nin/core/error.hpp"
@@ -235,10 +238,30 @@ struct ChildOutput {
   int wait_error = 0;      // errno of a failed poll
 };
 
+// CPU time (user and system) a running child has used so far, from /proc; negative if unknown.
+double cpu_seconds_of(pid_t child) {
+  std::ifstream file("/proc/" + std::to_string(child) + "/stat");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto name_end = text.rfind(')');
+  if (name_end == std::string::npos) return -1;
+  std::istringstream fields(text.substr(name_end + 1));
+  std::string field;
+  double ticks = 0;
+  // After the name: state is field 3, utime field 14, stime field 15.
+  for (int index = 3; index <= 15 && fields >> field; ++index)
+    if (index >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  return fields ? ticks / static_cast<double>(::sysconf(_SC_CLK_TCK)) : -1;
+}
+
+// Reads the child's two pipes until both close. The wall-clock deadline is for a child that
+// stopped using the CPU (sleeping, blocked): one that still spins when it passes, starved by a
+// loaded machine, gets another second each time it used a tenth of the last one, since its CPU
+// limit will end it.
 ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double seconds,
                     std::uint64_t max_result_bytes) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  double window = seconds, cpu_at_deadline = 0;
   ChildOutput out;
   pollfd fds[2] = {{result_fd, POLLIN, 0}, {diagnostic_fd, POLLIN, 0}};
   char buffer[65536];
@@ -246,6 +269,13 @@ ChildOutput collect(pid_t child, int result_fd, int diagnostic_fd, double second
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
+      const double cpu = cpu_seconds_of(child);
+      if (cpu - cpu_at_deadline >= 0.1 * window) {
+        cpu_at_deadline = cpu;
+        window = 1.0;
+        deadline = Clock::now() + std::chrono::duration<double>(window);
+        continue;
+      }
       ::kill(child, SIGKILL);
       out.timed_out = true;
       break;

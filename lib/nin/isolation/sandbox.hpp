@@ -9,7 +9,8 @@
 // The child: no core dumps, no file writes (RLIMIT_FSIZE 0), a CPU-time and an address-space
 // limit scaled to the file's size, no new privileges, and on Linux a seccomp filter that leaves it
 // only reading files, managing memory and writing to its result pipe. The parent also keeps a
-// wall-clock deadline (a child that sleeps rather than spins is killed at it) and a limit on the
+// wall-clock deadline (a child that sleeps rather than spins is killed at it; one still using the
+// CPU when it passes, slowed by a loaded machine, is left to its CPU limit) and a limit on the
 // result's size.
 
 #include <cstdint>
