@@ -3,8 +3,8 @@
 //
 // Error measure: the largest absolute difference divided by the largest magnitude of the
 // reference, max|a - e| / max|e| (the max-norm relative error), at most 1e-4. An elementwise
-// relative error would be meaningless where outputs cancel to near zero. Weight gradients stay on
-// im2col and are checked on the same measure.
+// relative error would be meaningless where outputs cancel to near zero. Weight gradients, taken
+// in the transformed domain and summed over chunks there, are checked on the same measure.
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -151,14 +151,16 @@ BOOST_DATA_TEST_CASE(matches_im2col_and_reference, bdata::make(cases()), c) {
   const ref::ConvolutionGradients g = ref::convolution_backward(
       x, to_double(winograd.weight), c.bias, spec.outputs, spec.window, c.relu, y, dy);
 
-  BOOST_TEST_MESSAGE(c.name << ": forward error " << max_norm_error(winograd.out, y.values)
-                            << ", input-gradient error "
-                            << max_norm_error(winograd.in_grad, g.input.values));
+  BOOST_TEST_MESSAGE(
+      c.name << ": forward error " << max_norm_error(winograd.out, y.values)
+             << ", input-gradient error " << max_norm_error(winograd.in_grad, g.input.values)
+             << ", weight-gradient error " << max_norm_error(winograd.weight_grad, g.weight));
   BOOST_TEST(max_norm_error(winograd.out, y.values) <= kTolerance);
   BOOST_TEST(max_norm_error(winograd.out, im2col.out) <= kTolerance);
   BOOST_TEST(max_norm_error(winograd.in_grad, g.input.values) <= kTolerance);
   BOOST_TEST(max_norm_error(winograd.in_grad, im2col.in_grad) <= kTolerance);
   BOOST_TEST(max_norm_error(winograd.weight_grad, g.weight) <= kTolerance);
+  BOOST_TEST(max_norm_error(winograd.weight_grad, im2col.weight_grad) <= kTolerance);
   if (c.bias) BOOST_TEST(max_norm_error(winograd.bias_grad, g.bias) <= kTolerance);
   // The measure can fail: a 1% error in one output is seen.
   std::vector<float> wrong = winograd.out;
@@ -166,15 +168,16 @@ BOOST_DATA_TEST_CASE(matches_im2col_and_reference, bdata::make(cases()), c) {
   BOOST_TEST(max_norm_error(wrong, y.values) > kTolerance);
 }
 
-// The same bits with one thread or two, forward and input gradient: blocks depend only on the
-// batch, and each image's transforms and GEMM columns only on that image.
+// The same bits with one thread or two, forward and both gradients: blocks depend only on the
+// batch, each image's transforms and GEMM columns only on that image, and the weight gradient's
+// chunk sums only on the chunks.
 BOOST_AUTO_TEST_CASE(results_do_not_depend_on_thread_count) {
   const Case c{"threads", 24, 12, 12, 16, 3, 1, 21, true, true};
   const nin::LayerSpec spec = spec_of(c);
   std::vector<float> in = random_reals(c.channels * c.batch * c.height * c.width, 5, -1, 1);
   const std::vector<float> r =
       random_reals(spec.outputs * c.batch * spec.output.height * spec.output.width, 6, -1, 1);
-  std::vector<std::vector<float>> outs, in_grads;
+  std::vector<std::vector<float>> outs, in_grads, weight_grads;
   for (const int threads : {1, 2}) {
     const nin::ThreadLimit limit(threads);
     Run run(spec, c, ConvolutionAlgorithm::winograd);
@@ -183,9 +186,11 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_thread_count) {
     run.step(spec, c, in, r);
     outs.push_back(run.out);
     in_grads.push_back(run.in_grad);
+    weight_grads.push_back(run.weight_grad);
   }
   BOOST_TEST(outs[0] == outs[1], boost::test_tools::per_element());
   BOOST_TEST(in_grads[0] == in_grads[1], boost::test_tools::per_element());
+  BOOST_TEST(weight_grads[0] == weight_grads[1], boost::test_tools::per_element());
 }
 
 // The transformed kernel is cached: new weights between passes must be seen.

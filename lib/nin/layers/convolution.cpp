@@ -79,15 +79,19 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
       max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
                          spec.output.width),
-      // Winograd layers lower blocks with im2col only for the weight gradient.
-      columns_(pointwise_ || (winograd_forward_ && !training)
+      columns_(pointwise_ || winograd_forward_
                    ? 0
                    : fan_in() * max_block_columns_ +
                          (spec.input.height + 2 * spec.window.pad_h) *
                              (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t chunks = max_batch_chunks(max_batch);
   if (training) {
-    chunk_gradients_ = Tensor({chunks, spec.outputs * fan_in()});
+    // A Winograd layer sums its chunks' weight gradients in the transformed domain (the sum is
+    // linear), so only the total is carried back.
+    const std::int64_t partial = winograd_forward_ ? winograd_forward_->transformed_kernel_floats()
+                                                   : spec.outputs * fan_in();
+    chunk_gradients_ = Tensor({chunks, partial});
+    if (winograd_forward_) transformed_gradient_ = Tensor({partial});
     if (spec.bias) bias_sums_.resize(static_cast<std::size_t>((chunks + 1) * spec.outputs));
   }
   // Keep the lowered input of a training forward for the weight gradient, unless that would take
@@ -351,33 +355,55 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   // Weight gradient: a partial sum per chunk of the batch, then the chunks' fixed tree.
   const Blocks blocks = blocks_of(share);
   const std::int64_t weight_size = M * K;
-  parallel_for(chunks, [&](std::int64_t chunk) {
-    float* partial = chunk_gradients_.data() + chunk * weight_size;
-    if (pointwise_) {
-      const std::int64_t c0 = share.chunk_begin(chunk) * out_plane;
-      const std::int64_t c1 = share.chunk_end(chunk) * out_plane;
-      gemm(Transpose::no, Transpose::yes, M, K, c1 - c0, 1.0f, out_grad.data + c0, row,
-           in.data + c0, in.row(), 0.0f, partial, K);
-      return;
-    }
-    float* scratch = columns_.local();
-    for (std::int64_t index = chunk * blocks.per_chunk; index < (chunk + 1) * blocks.per_chunk;
-         ++index) {
-      const auto [n0, n1] = block(share, blocks, index);
-      if (n0 == n1) break;
-      const std::int64_t cols = (n1 - n0) * out_plane;
-      const float* col = scratch;
-      if (saved_columns_.empty())
-        im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
-      else
-        col = saved_columns_.data() + index * K * saved_block_columns_;
-      gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
-           col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
-    }
-  });
-  share.sum(
-      std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
-      std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
+  if (winograd_forward_) {
+    const std::int64_t partial_size = winograd_forward_->transformed_kernel_floats();
+    parallel_for(chunks, [&](std::int64_t chunk) {
+      float* partial = chunk_gradients_.data() + chunk * partial_size;
+      const std::int64_t first = chunk * blocks.per_chunk;
+      for (std::int64_t index = first; index < first + blocks.per_chunk; ++index) {
+        const auto [n0, n1] = block(share, blocks, index);
+        if (n0 == n1) {
+          if (index == first) std::fill(partial, partial + partial_size, 0.0f);
+          break;
+        }
+        winograd_forward_->accumulate_kernel_gradient(in.data, in.row(), out_grad.data, row, n0, n1,
+                                                      index != first, partial,
+                                                      winograd_scratch_.local());
+      }
+    });
+    share.sum(
+        std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * partial_size)),
+        std::span<float>(transformed_gradient_.data(), static_cast<std::size_t>(partial_size)));
+    winograd_forward_->kernel_gradient(transformed_gradient_.data(), parameters_[0].grad);
+  } else {
+    parallel_for(chunks, [&](std::int64_t chunk) {
+      float* partial = chunk_gradients_.data() + chunk * weight_size;
+      if (pointwise_) {
+        const std::int64_t c0 = share.chunk_begin(chunk) * out_plane;
+        const std::int64_t c1 = share.chunk_end(chunk) * out_plane;
+        gemm(Transpose::no, Transpose::yes, M, K, c1 - c0, 1.0f, out_grad.data + c0, row,
+             in.data + c0, in.row(), 0.0f, partial, K);
+        return;
+      }
+      float* scratch = columns_.local();
+      for (std::int64_t index = chunk * blocks.per_chunk; index < (chunk + 1) * blocks.per_chunk;
+           ++index) {
+        const auto [n0, n1] = block(share, blocks, index);
+        if (n0 == n1) break;
+        const std::int64_t cols = (n1 - n0) * out_plane;
+        const float* col = scratch;
+        if (saved_columns_.empty())
+          im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
+        else
+          col = saved_columns_.data() + index * K * saved_block_columns_;
+        gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
+             col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
+      }
+    });
+    share.sum(
+        std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
+        std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
+  }
 
   if (!in_grad.data) return;
   const float* weight = parameters_[0].value;

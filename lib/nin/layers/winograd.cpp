@@ -56,17 +56,31 @@ constexpr const auto& output_matrix() {
     return kAT2;
 }
 
+// A = (Aᵀ)ᵀ, which carries an output gradient tile into the transformed domain.
+constexpr float kA4[kAlpha][4] = {
+    {1, 0, 0, 0}, {1, 1, 1, 1}, {1, -1, 1, -1}, {1, 2, 4, 8}, {1, -2, 4, -8}, {0, 0, 0, 1},
+};
+constexpr float kA2[kAlpha][2] = {{1, 0}, {1, 1}, {1, -1}, {1, 2}, {1, -2}, {0, 1}};
+
+template <int m>
+constexpr const auto& gradient_matrix() {
+  if constexpr (m == 4)
+    return kA4;
+  else
+    return kA2;
+}
+
 // out[a][b][l] = Σ_k c[a][k] · x[k][b][l] for `cols` columns of kLanes tiles each. The zero
 // coefficients are skipped: the matrices are constants, so the tests fold away when unrolled.
-template <int rows, int cols>
-inline void multiply_left(const float (&c)[rows][kAlpha], const float* __restrict x,
+template <int rows, int inner, int cols>
+inline void multiply_left(const float (&c)[rows][inner], const float* __restrict x,
                           float* __restrict out) {
 #pragma GCC unroll 8
   for (int a = 0; a < rows; ++a) {
     float* o = out + a * cols * kLanes;
     for (int j = 0; j < cols * kLanes; ++j) o[j] = 0.0f;
 #pragma GCC unroll 8
-    for (int k = 0; k < kAlpha; ++k) {
+    for (int k = 0; k < inner; ++k) {
       const float coefficient = c[a][k];
       if (coefficient == 0.0f) continue;
       const float* xk = x + k * cols * kLanes;
@@ -76,8 +90,8 @@ inline void multiply_left(const float (&c)[rows][kAlpha], const float* __restric
 }
 
 // out[r][b][l] = Σ_k x[r][k][l] · c[b][k]: the right product by cᵀ, for `rows` rows.
-template <int rows, int cols>
-inline void multiply_right(const float* __restrict x, const float (&c)[cols][kAlpha],
+template <int rows, int inner, int cols>
+inline void multiply_right(const float* __restrict x, const float (&c)[cols][inner],
                            float* __restrict out) {
   for (int r = 0; r < rows; ++r)
 #pragma GCC unroll 8
@@ -85,10 +99,10 @@ inline void multiply_right(const float* __restrict x, const float (&c)[cols][kAl
       float* o = out + (r * cols + b) * kLanes;
       for (int l = 0; l < kLanes; ++l) o[l] = 0.0f;
 #pragma GCC unroll 8
-      for (int k = 0; k < kAlpha; ++k) {
+      for (int k = 0; k < inner; ++k) {
         const float coefficient = c[b][k];
         if (coefficient == 0.0f) continue;
-        const float* xk = x + (r * kAlpha + k) * kLanes;
+        const float* xk = x + (r * inner + k) * kLanes;
         for (int l = 0; l < kLanes; ++l) o[l] += coefficient * xk[l];
       }
     }
@@ -170,8 +184,8 @@ void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, 
             for (int b = 0; b < kAlpha; ++b)
               d[(a * kAlpha + b) * kLanes + l] = origin[a * padded_w_ + b];
         }
-        multiply_left<kAlpha, kAlpha>(kBT, d, half);
-        multiply_right<kAlpha, kAlpha>(half, kBT, result);
+        multiply_left<kAlpha, kAlpha, kAlpha>(kBT, d, half);
+        multiply_right<kAlpha, kAlpha, kAlpha>(half, kBT, result);
         // Full groups copy a constant count: a variable one becomes a slow `rep movs`.
         for (int x = 0; x < kPoints; ++x) {
           float* dst = v_image + x * g_.inputs * block_tiles + t0;
@@ -211,8 +225,8 @@ void WinogradCorrelation::transform_output(const float* product, const float* bi
             for (int l = lanes; l < kLanes; ++l) p[x * kLanes + l] = 0.0f;
           }
         }
-        multiply_left<m, kAlpha>(AT, p, half);
-        multiply_right<m, m>(half, AT, y);
+        multiply_left<m, kAlpha, kAlpha>(AT, p, half);
+        multiply_right<m, kAlpha, m>(half, AT, y);
         for (int j = 0; j < m * m * kLanes; ++j) y[j] += offset;
         if (relu)
           for (int j = 0; j < m * m * kLanes; ++j) y[j] = std::max(y[j], 0.0f);
@@ -228,6 +242,92 @@ void WinogradCorrelation::transform_output(const float* product, const float* bi
       }
     }
   }
+}
+
+template <int m>
+void WinogradCorrelation::transform_output_gradient(const float* out_grad, std::int64_t out_row,
+                                                    std::int64_t n0, std::int64_t n1,
+                                                    float* d) const {
+  const auto& A = gradient_matrix<m>();
+  const std::int64_t Ho = g_.out_height, Wo = g_.out_width, tiles = tiles_per_image();
+  const std::int64_t block_tiles = (n1 - n0) * tiles;
+  alignas(64) float dy[m * m * kLanes];
+  alignas(64) float half[kAlpha * m * kLanes];
+  alignas(64) float result[kPoints * kLanes];
+  for (std::int64_t o = 0; o < g_.outputs; ++o) {
+    for (std::int64_t n = n0; n < n1; ++n) {
+      const float* plane = out_grad + o * out_row + n * Ho * Wo;
+      float* d_image = d + o * block_tiles + (n - n0) * tiles;
+      for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
+        const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
+        // Outputs a tile has beyond the plane were discarded by the forward pass: gradient 0.
+        std::fill(dy, dy + m * m * kLanes, 0.0f);
+        for (int l = 0; l < lanes; ++l) {
+          const std::int64_t t = t0 + l;
+          const std::int64_t top = (t / tiles_w_) * m, left = (t % tiles_w_) * m;
+          const int rows = static_cast<int>(std::min<std::int64_t>(m, Ho - top));
+          const int cols = static_cast<int>(std::min<std::int64_t>(m, Wo - left));
+          for (int a = 0; a < rows; ++a)
+            for (int b = 0; b < cols; ++b)
+              dy[(a * m + b) * kLanes + l] = plane[(top + a) * Wo + left + b];
+        }
+        multiply_left<kAlpha, m, m>(A, dy, half);
+        multiply_right<kAlpha, m, kAlpha>(half, A, result);
+        for (int x = 0; x < kPoints; ++x) {
+          float* dst = d_image + x * g_.outputs * block_tiles + t0;
+          if (lanes == kLanes)
+            for (int l = 0; l < kLanes; ++l) dst[l] = result[x * kLanes + l];
+          else
+            for (int l = 0; l < lanes; ++l) dst[l] = result[x * kLanes + l];
+        }
+      }
+    }
+  }
+}
+
+void WinogradCorrelation::accumulate_kernel_gradient(const float* in, std::int64_t in_row,
+                                                     const float* out_grad, std::int64_t out_row,
+                                                     std::int64_t n0, std::int64_t n1,
+                                                     bool accumulate, float* transformed_grad,
+                                                     float* scratch) const {
+  const std::int64_t tiles = (n1 - n0) * tiles_per_image();
+  float* padded = scratch;
+  float* v = padded + padded_h_ * padded_w_;
+  float* d = v + kPoints * g_.inputs * tiles;
+  transform_input(in, in_row, n0, n1, v, padded);
+  if (tile_ == 4)
+    transform_output_gradient<4>(out_grad, out_row, n0, n1, d);
+  else
+    transform_output_gradient<2>(out_grad, out_row, n0, n1, d);
+  for (int x = 0; x < kPoints; ++x)
+    gemm(Transpose::no, Transpose::yes, g_.outputs, g_.inputs, tiles, 1.0f,
+         d + x * g_.outputs * tiles, tiles, v + x * g_.inputs * tiles, tiles,
+         accumulate ? 1.0f : 0.0f, transformed_grad + x * g_.outputs * g_.inputs, g_.inputs);
+}
+
+void WinogradCorrelation::kernel_gradient(const float* transformed_grad, float* weight_grad) const {
+  const std::int64_t r = g_.kernel, inputs = g_.inputs, outputs = g_.outputs;
+  const double* G = r == 3 ? &kG3[0][0] : &kG5[0][0];
+  parallel_for(outputs, [&](std::int64_t o) {
+    for (std::int64_t i = 0; i < inputs; ++i) {
+      double u_g[kAlpha][5];  // dU G; the gradient is then Gᵀ (dU G)
+      for (int x = 0; x < kAlpha; ++x)
+        for (std::int64_t b = 0; b < r; ++b) {
+          double sum = 0.0;
+          for (int y = 0; y < kAlpha; ++y)
+            sum += static_cast<double>(
+                       transformed_grad[((x * kAlpha + y) * outputs + o) * inputs + i]) *
+                   G[y * r + b];
+          u_g[x][b] = sum;
+        }
+      for (std::int64_t a = 0; a < r; ++a)
+        for (std::int64_t b = 0; b < r; ++b) {
+          double sum = 0.0;
+          for (int x = 0; x < kAlpha; ++x) sum += G[x * r + a] * u_g[x][b];
+          weight_grad[((o * inputs + i) * r + a) * r + b] = static_cast<float>(sum);
+        }
+    }
+  });
 }
 
 void WinogradCorrelation::run(const float* transformed, const float* in, std::int64_t in_row,

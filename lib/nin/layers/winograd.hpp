@@ -10,6 +10,9 @@
 //   V[ξ][i][t] = (Bᵀ d B)[ξ]   for every input channel i and tile t (input transform),
 //   M[ξ] = U[ξ] · V[ξ]          36 GEMMs through nin::gemm, U[ξ] the transformed kernel (o × i),
 //   y = Aᵀ M A + bias           per output channel and tile (output transform, optional ReLU).
+// The kernel's gradient reuses the same tiles: with D[ξ][o][t] = (A dy Aᵀ)[ξ] the output
+// gradient's tiles carried into the transformed domain, dU[ξ] = Σ_t D[ξ] · V[ξ]ᵀ (36 GEMMs whose
+// inner dimension is the tiles), and dk = Gᵀ dU G per output and input channel.
 // Every image's values depend only on that image and the kernel, never on the block it is in or on
 // the thread that runs it.
 
@@ -42,7 +45,7 @@ class WinogradCorrelation {
   const Geometry& geometry() const { return g_; }
   std::int64_t tiles_per_image() const { return tiles_h_ * tiles_w_; }
   std::int64_t transformed_kernel_floats() const { return 36 * g_.outputs * g_.inputs; }
-  // Scratch that run() needs for a block of `images` images.
+  // Scratch that run() and accumulate_kernel_gradient() need for a block of `images` images.
   std::int64_t scratch_floats(std::int64_t images) const;
 
   // U[ξ][o][i] = (G k[o][i] Gᵀ)[ξ], in double then rounded; parallel over output channels.
@@ -54,9 +57,24 @@ class WinogradCorrelation {
            bool relu, float* out, std::int64_t out_row, std::int64_t n0, std::int64_t n1,
            float* scratch) const;
 
+  // The gradient of the transformed kernel over images [n0, n1), from their input (as run() reads
+  // it) and the gradient of their output (out_grad, laid out as run() writes out): written to
+  // transformed_grad (transformed_kernel_floats(), laid out as U) when `accumulate` is false,
+  // added to it otherwise. Sequential: the caller parallelises over blocks.
+  void accumulate_kernel_gradient(const float* in, std::int64_t in_row, const float* out_grad,
+                                  std::int64_t out_row, std::int64_t n0, std::int64_t n1,
+                                  bool accumulate, float* transformed_grad, float* scratch) const;
+
+  // weight_grad[o][i][a][b] = (Gᵀ dU[o][i] G)[a][b] (the direct layout), in double then rounded;
+  // parallel over output channels.
+  void kernel_gradient(const float* transformed_grad, float* weight_grad) const;
+
  private:
   void transform_input(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
                        float* v, float* padded) const;
+  template <int m>
+  void transform_output_gradient(const float* out_grad, std::int64_t out_row, std::int64_t n0,
+                                 std::int64_t n1, float* d) const;
   template <int m>
   void transform_output(const float* product, const float* bias, bool relu, float* out,
                         std::int64_t out_row, std::int64_t n0, std::int64_t n1) const;
