@@ -78,7 +78,8 @@ recipe)
   # A named recipe stands in for the defaults; options on the command line win over it.
   "$bin/nin-train" --net "$spec" --data "$data" --limit 300 --seed 7 --recipe fast --epochs 2 \
     --batch 50 -o model.h5 --log log.jsonl 2> stderr.txt
-  grep -q "^nin-train: recipe 'fast': --epochs 7 --batch 128 " stderr.txt ||
+  grep -q "^nin-train: recipe 'fast': --net nin-mnist-bn-light-dropout --epochs 8 --batch 128 " \
+    stderr.txt ||
     fail "no note of the recipe: $(cat stderr.txt)"
   h5dump -A -g /checkpoint model.ckpt.h5 > options.txt
   for key in '\"epochs\":2,' '\"batch\":50,' '\"lr\":0.2,' '\"eval_every\":0'; do
