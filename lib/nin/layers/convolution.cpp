@@ -86,12 +86,7 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
                              (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t chunks = max_batch_chunks(max_batch);
   if (training) {
-    // A Winograd layer sums its chunks' weight gradients in the transformed domain (the sum is
-    // linear), so only the total is carried back.
-    const std::int64_t partial = winograd_forward_ ? winograd_forward_->transformed_kernel_floats()
-                                                   : spec.outputs * fan_in();
-    chunk_gradients_ = Tensor({chunks, partial});
-    if (winograd_forward_) transformed_gradient_ = Tensor({partial});
+    chunk_gradients_ = Tensor({chunks, spec.outputs * fan_in()});
     if (spec.bias) bias_sums_.resize(static_cast<std::size_t>((chunks + 1) * spec.outputs));
   }
   // Keep the lowered input of a training forward for the weight gradient, unless that would take
@@ -116,6 +111,10 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       adjoint_kernel_.transformed = Tensor({winograd_backward_->transformed_kernel_floats()});
     }
     winograd_scratch_ = ThreadScratch(scratch);
+    // A chunk's transformed weight gradient, then the scratch of its carrying back.
+    if (training)
+      kernel_gradient_scratch_ = ThreadScratch(winograd_forward_->transformed_kernel_floats() +
+                                               winograd_forward_->kernel_gradient_scratch_floats());
   }
   parameters_.push_back(
       {"weight",
@@ -356,25 +355,25 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   const Blocks blocks = blocks_of(share);
   const std::int64_t weight_size = M * K;
   if (winograd_forward_) {
-    const std::int64_t partial_size = winograd_forward_->transformed_kernel_floats();
     parallel_for(chunks, [&](std::int64_t chunk) {
-      float* partial = chunk_gradients_.data() + chunk * partial_size;
+      float* transformed = kernel_gradient_scratch_.local();
       const std::int64_t first = chunk * blocks.per_chunk;
       for (std::int64_t index = first; index < first + blocks.per_chunk; ++index) {
         const auto [n0, n1] = block(share, blocks, index);
         if (n0 == n1) {
-          if (index == first) std::fill(partial, partial + partial_size, 0.0f);
+          if (index == first)
+            std::fill(transformed, transformed + winograd_forward_->transformed_kernel_floats(),
+                      0.0f);
           break;
         }
         winograd_forward_->accumulate_kernel_gradient(in.data, in.row(), out_grad.data, row, n0, n1,
-                                                      index != first, partial,
+                                                      index != first, transformed,
                                                       winograd_scratch_.local());
       }
+      winograd_forward_->kernel_gradient(
+          transformed, chunk_gradients_.data() + chunk * weight_size,
+          transformed + winograd_forward_->transformed_kernel_floats());
     });
-    share.sum(
-        std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * partial_size)),
-        std::span<float>(transformed_gradient_.data(), static_cast<std::size_t>(partial_size)));
-    winograd_forward_->kernel_gradient(transformed_gradient_.data(), parameters_[0].grad);
   } else {
     parallel_for(chunks, [&](std::int64_t chunk) {
       float* partial = chunk_gradients_.data() + chunk * weight_size;
@@ -400,10 +399,10 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
              col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
       }
     });
-    share.sum(
-        std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
-        std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
   }
+  share.sum(
+      std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
+      std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
 
   if (!in_grad.data) return;
   const float* weight = parameters_[0].value;

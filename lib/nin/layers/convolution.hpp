@@ -8,7 +8,7 @@
 //   gradient with the rotated, channel-transposed kernel. The transformed kernels are cached and
 //   made again whenever the (possibly batch-norm folded) weights differ from those they came from.
 //   The weight gradient is taken in the transformed domain too (WinogradCorrelation::
-//   accumulate_kernel_gradient), summed there over the chunks, and carried back once. Set
+//   accumulate_kernel_gradient) and carried back per chunk of the batch. Set
 //   NIN_CONVOLUTION=im2col to force im2col everywhere (for comparisons), =winograd to use Winograd
 //   wherever it applies; unset or =auto lets each layer choose;
 // - every other case lowers a block with im2col, then one GEMM; a training forward keeps the
@@ -92,9 +92,9 @@ class Convolution final : public Layer {
   std::int64_t max_block_columns_;    // output pixels of the largest block
   std::int64_t saved_block_columns_;  // of the largest training block (within a chunk)
   ThreadScratch columns_;   // im2col block (fan_in × block columns), then one zero-padded plane
-  Tensor chunk_gradients_;  // [chunks][outputs × fan_in], or [chunks][36 × outputs × inputs]
-  Tensor transformed_gradient_;    // a Winograd layer's summed chunks, before the back-transform
-  std::vector<double> bias_sums_;  // [chunks][outputs], then the total [outputs]
+  Tensor chunk_gradients_;  // [chunks][outputs × fan_in]
+  ThreadScratch kernel_gradient_scratch_{0};  // Winograd: a chunk's transformed weight gradient
+  std::vector<double> bias_sums_;             // [chunks][outputs], then the total [outputs]
   Tensor saved_columns_;  // every block's im2col of the last training forward (may be empty)
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;

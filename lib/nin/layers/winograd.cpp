@@ -305,29 +305,44 @@ void WinogradCorrelation::accumulate_kernel_gradient(const float* in, std::int64
          accumulate ? 1.0f : 0.0f, transformed_grad + x * g_.outputs * g_.inputs, g_.inputs);
 }
 
-void WinogradCorrelation::kernel_gradient(const float* transformed_grad, float* weight_grad) const {
+void WinogradCorrelation::kernel_gradient(const float* transformed_grad, float* weight_grad,
+                                          float* scratch) const {
   const std::int64_t r = g_.kernel, inputs = g_.inputs, outputs = g_.outputs;
-  const double* G = r == 3 ? &kG3[0][0] : &kG5[0][0];
-  parallel_for(outputs, [&](std::int64_t o) {
-    for (std::int64_t i = 0; i < inputs; ++i) {
-      double u_g[kAlpha][5];  // dU G; the gradient is then Gᵀ (dU G)
-      for (int x = 0; x < kAlpha; ++x)
+  float G[kAlpha][5];
+  for (int x = 0; x < kAlpha; ++x)
+    for (std::int64_t b = 0; b < r; ++b)
+      G[x][b] = static_cast<float>(r == 3 ? kG3[x][b] : kG5[x][b]);
+  // Per output channel, with the input channels innermost (they are contiguous in dU):
+  // u_g[x][b][i] = Σ_y dU[x][y][o][i] G[y][b], then dk[a][b][i] = Σ_x G[x][a] u_g[x][b][i].
+  float* u_g = scratch;                   // [6][r][inputs]
+  float* dk = u_g + kAlpha * r * inputs;  // [r][r][inputs]
+  for (std::int64_t o = 0; o < outputs; ++o) {
+    std::fill(u_g, u_g + kAlpha * r * inputs, 0.0f);
+    for (int x = 0; x < kAlpha; ++x)
+      for (int y = 0; y < kAlpha; ++y) {
+        const float* __restrict du = transformed_grad + ((x * kAlpha + y) * outputs + o) * inputs;
         for (std::int64_t b = 0; b < r; ++b) {
-          double sum = 0.0;
-          for (int y = 0; y < kAlpha; ++y)
-            sum += static_cast<double>(
-                       transformed_grad[((x * kAlpha + y) * outputs + o) * inputs + i]) *
-                   G[y * r + b];
-          u_g[x][b] = sum;
+          const float coefficient = G[y][b];
+          if (coefficient == 0.0f) continue;
+          float* __restrict row = u_g + (x * r + b) * inputs;
+          for (std::int64_t i = 0; i < inputs; ++i) row[i] += coefficient * du[i];
         }
-      for (std::int64_t a = 0; a < r; ++a)
+      }
+    std::fill(dk, dk + r * r * inputs, 0.0f);
+    for (std::int64_t a = 0; a < r; ++a)
+      for (int x = 0; x < kAlpha; ++x) {
+        const float coefficient = G[x][a];
+        if (coefficient == 0.0f) continue;
         for (std::int64_t b = 0; b < r; ++b) {
-          double sum = 0.0;
-          for (int x = 0; x < kAlpha; ++x) sum += G[x * r + a] * u_g[x][b];
-          weight_grad[((o * inputs + i) * r + a) * r + b] = static_cast<float>(sum);
+          const float* __restrict source = u_g + (x * r + b) * inputs;
+          float* __restrict row = dk + (a * r + b) * inputs;
+          for (std::int64_t i = 0; i < inputs; ++i) row[i] += coefficient * source[i];
         }
-    }
-  });
+      }
+    for (std::int64_t i = 0; i < inputs; ++i)
+      for (std::int64_t ab = 0; ab < r * r; ++ab)
+        weight_grad[(o * inputs + i) * r * r + ab] = dk[ab * inputs + i];
+  }
 }
 
 void WinogradCorrelation::run(const float* transformed, const float* in, std::int64_t in_row,

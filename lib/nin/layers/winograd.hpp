@@ -12,7 +12,8 @@
 //   y = Aᵀ M A + bias           per output channel and tile (output transform, optional ReLU).
 // The kernel's gradient reuses the same tiles: with D[ξ][o][t] = (A dy Aᵀ)[ξ] the output
 // gradient's tiles carried into the transformed domain, dU[ξ] = Σ_t D[ξ] · V[ξ]ᵀ (36 GEMMs whose
-// inner dimension is the tiles), and dk = Gᵀ dU G per output and input channel.
+// inner dimension is the tiles), and dk = Gᵀ dU G per output and input channel (per chunk of the
+// batch, so that chunks are summed in the kernel's own layout, which is smaller).
 // Every image's values depend only on that image and the kernel, never on the block it is in or on
 // the thread that runs it.
 
@@ -65,9 +66,12 @@ class WinogradCorrelation {
                                   std::int64_t out_row, std::int64_t n0, std::int64_t n1,
                                   bool accumulate, float* transformed_grad, float* scratch) const;
 
-  // weight_grad[o][i][a][b] = (Gᵀ dU[o][i] G)[a][b] (the direct layout), in double then rounded;
-  // parallel over output channels.
-  void kernel_gradient(const float* transformed_grad, float* weight_grad) const;
+  // weight_grad[o][i][a][b] = (Gᵀ dU[o][i] G)[a][b] (the direct layout), in single precision,
+  // vectorised over input channels; `scratch` holds kernel_gradient_scratch_floats(). Sequential.
+  void kernel_gradient(const float* transformed_grad, float* weight_grad, float* scratch) const;
+  std::int64_t kernel_gradient_scratch_floats() const {
+    return (6 + g_.kernel) * g_.kernel * g_.inputs;
+  }
 
  private:
   void transform_input(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
