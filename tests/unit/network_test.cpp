@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "nin/core/parallel.hpp"
 #include "nin/net/network.hpp"
 #include "nin/spec/network_spec.hpp"
+#include "nin/spec/preset_catalog.hpp"
 #include "nin/train/sgd.hpp"
 #include "reference_layers.hpp"
 #include "test_support.hpp"
@@ -428,6 +430,44 @@ BOOST_AUTO_TEST_CASE(class_maps_are_the_input_of_global_pooling) {
       BOOST_TEST(sum / static_cast<double>(a.plane()) == logits.data[k * n + i],
                  boost::test_tools::tolerance(1e-5));
     }
+}
+
+// An inference pass of one image spreads each convolution over the threads (column ranges of the
+// GEMM; Winograd's 36 GEMMs and output channels) instead of running it as one block. The logits
+// must be the same bits for any thread count, and those of the image inside a batch up to
+// rounding (BLAS kernels may round a column differently for another matrix width). nin-cifar10
+// has all three kinds: im2col (conv1, 3 channels), pointwise and Winograd (5×5 and 3×3) layers.
+BOOST_AUTO_TEST_CASE(one_image_alone_is_spread_over_the_threads) {
+  const nin::NetworkSpec spec = nin::load_network(
+      "nin-cifar10", nin::PresetCatalog({std::filesystem::path(NIN_TEST_MODELS_DIR)}));
+  const std::int64_t n = 3;
+  const std::vector<float> x = images(spec.input, n, 11);
+  std::vector<float> batched(static_cast<std::size_t>(n * spec.classes));
+  {
+    nin::Network net(spec, n, nin::NetworkUse::inference);
+    net.initialize(3);
+    net.forward(x.data(), n, Phase::eval);
+    net.copy_logits(batched.data());
+  }
+  // The ReLU before the global pooling must leave something to compare.
+  BOOST_TEST_REQUIRE(std::count_if(batched.begin(), batched.end(), [](float v) { return v > 0; }) >
+                     n * spec.classes / 2);
+  std::vector<std::vector<float>> alone;
+  for (const int threads : {1, 2}) {
+    const nin::ThreadLimit limit(threads);
+    nin::Network single(spec, 1, nin::NetworkUse::inference);
+    single.initialize(3);
+    std::vector<float> logits(static_cast<std::size_t>(n * spec.classes));
+    for (std::int64_t i = 0; i < n; ++i) {
+      single.forward(x.data() + i * spec.input.elements(), 1, Phase::eval);
+      single.copy_logits(logits.data() + i * spec.classes);
+    }
+    alone.push_back(logits);
+  }
+  BOOST_TEST(alone[0] == alone[1], boost::test_tools::per_element());
+  const auto same = compare(to_double(alone[0].data(), alone[0].size()),
+                            to_double(batched.data(), batched.size()), 1e-4, 1e-5);
+  BOOST_TEST(same.ok(), "one image alone and in a batch differ:" << same.report);
 }
 
 BOOST_AUTO_TEST_CASE(class_maps_are_refused_without_global_pooling_or_before_a_forward) {

@@ -282,12 +282,21 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
   if (winograd_forward_) {
     const float* kernel = transformed_kernel(
         *winograd_forward_, WinogradCorrelation::KernelLayout::direct, weight, forward_kernel_);
+    if (blocks.count == 1) {  // one block: spread its GEMMs and transforms instead
+      winograd_forward_->run(kernel, in.data, in.row(), bias, fused_relu_, out.data, out.row(), 0,
+                             in.batch, winograd_scratch_.local(), true);
+      return;
+    }
     parallel_for(blocks.count, [&](std::int64_t index) {
       const auto [n0, n1] = block(share, blocks, index);
       if (n0 == n1) return;
       winograd_forward_->run(kernel, in.data, in.row(), bias, fused_relu_, out.data, out.row(), n0,
                              n1, winograd_scratch_.local());
     });
+    return;
+  }
+  if (blocks.count == 1 && phase == Phase::eval) {  // a training pass keeps its lowered blocks
+    forward_one_block(in, out, weight, bias);
     return;
   }
   parallel_for(blocks.count, [&](std::int64_t index) {
@@ -315,6 +324,35 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     }
     if (fused_relu_)
       for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), cols);
+  });
+}
+
+void Convolution::forward_one_block(ConstActivations in, Activations out, const float* weight,
+                                    const float* bias) {
+  // One block is the whole pass (a single image, say): lower it once, then spread the GEMM over
+  // fixed column ranges. Every output column is computed as in a block of its own.
+  constexpr std::int64_t kSpreadColumns = 256;
+  const std::int64_t K = fan_in();
+  const std::int64_t cols = in.batch * out.plane();
+  const float* source = in.data;
+  std::int64_t source_row = in.row();
+  if (!pointwise_) {
+    float* scratch = columns_.local();
+    im2col(in.data, in.row(), 0, in.batch, scratch, scratch + K * max_block_columns_);
+    source = scratch;
+    source_row = cols;
+  }
+  parallel_for((cols + kSpreadColumns - 1) / kSpreadColumns, [&](std::int64_t piece) {
+    const std::int64_t j0 = piece * kSpreadColumns;
+    const std::int64_t width = std::min(kSpreadColumns, cols - j0);
+    float* y = out.data + j0;
+    if (bias)
+      for (std::int64_t c = 0; c < spec_.outputs; ++c)
+        std::fill(y + c * out.row(), y + c * out.row() + width, bias[c]);
+    gemm(Transpose::no, Transpose::no, spec_.outputs, width, K, 1.0f, weight, K, source + j0,
+         source_row, bias ? 1.0f : 0.0f, y, out.row());
+    if (fused_relu_)
+      for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), width);
   });
 }
 

@@ -58,6 +58,9 @@ class Convolution final : public Layer {
 
  private:
   std::int64_t fan_in() const;  // Cin·kh·kw
+  // The forward pass of an im2col or pointwise layer whose batch is one block.
+  void forward_one_block(ConstActivations in, Activations out, const float* weight,
+                         const float* bias);
   // Lowers images [n0, n1) into col (fan_in × columns); `padded` is scratch for one padded plane.
   void im2col(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1, float* col,
               float* padded) const;

@@ -202,14 +202,15 @@ void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, 
 template <int m>
 void WinogradCorrelation::transform_output(const float* product, const float* bias, bool relu,
                                            float* out, std::int64_t out_row, std::int64_t n0,
-                                           std::int64_t n1) const {
+                                           std::int64_t n1, std::int64_t o0,
+                                           std::int64_t o1) const {
   const auto& AT = output_matrix<m>();
   const std::int64_t Ho = g_.out_height, Wo = g_.out_width, tiles = tiles_per_image();
   const std::int64_t block_tiles = (n1 - n0) * tiles;
   alignas(64) float p[kPoints * kLanes];
   alignas(64) float half[m * kAlpha * kLanes];
   alignas(64) float y[m * m * kLanes];
-  for (std::int64_t o = 0; o < g_.outputs; ++o) {
+  for (std::int64_t o = o0; o < o1; ++o) {
     const float offset = bias ? bias[o] : 0.0f;
     for (std::int64_t n = n0; n < n1; ++n) {
       float* plane = out + o * out_row + n * Ho * Wo;
@@ -347,20 +348,31 @@ void WinogradCorrelation::kernel_gradient(const float* transformed_grad, float* 
 
 void WinogradCorrelation::run(const float* transformed, const float* in, std::int64_t in_row,
                               const float* bias, bool relu, float* out, std::int64_t out_row,
-                              std::int64_t n0, std::int64_t n1, float* scratch) const {
+                              std::int64_t n0, std::int64_t n1, float* scratch, bool spread) const {
   const std::int64_t tiles = (n1 - n0) * tiles_per_image();
   float* padded = scratch;
   float* v = padded + padded_h_ * padded_w_;
   float* product = v + kPoints * g_.inputs * tiles;
   transform_input(in, in_row, n0, n1, v, padded);
-  for (int x = 0; x < kPoints; ++x)
+  const auto multiply = [&](std::int64_t x) {
     gemm(Transpose::no, Transpose::no, g_.outputs, tiles, g_.inputs, 1.0f,
          transformed + x * g_.outputs * g_.inputs, g_.inputs, v + x * g_.inputs * tiles, tiles,
          0.0f, product + x * g_.outputs * tiles, tiles);
-  if (tile_ == 4)
-    transform_output<4>(product, bias, relu, out, out_row, n0, n1);
-  else
-    transform_output<2>(product, bias, relu, out, out_row, n0, n1);
+  };
+  // The same calls whether spread over threads or not, so the same bits.
+  const auto carry_back = [&](std::int64_t o0, std::int64_t o1) {
+    if (tile_ == 4)
+      transform_output<4>(product, bias, relu, out, out_row, n0, n1, o0, o1);
+    else
+      transform_output<2>(product, bias, relu, out, out_row, n0, n1, o0, o1);
+  };
+  if (spread) {
+    parallel_for(kPoints, multiply);
+    parallel_for(g_.outputs, [&](std::int64_t o) { carry_back(o, o + 1); });
+  } else {
+    for (int x = 0; x < kPoints; ++x) multiply(x);
+    carry_back(0, g_.outputs);
+  }
 }
 
 }  // namespace nin

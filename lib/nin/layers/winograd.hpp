@@ -53,10 +53,11 @@ class WinogradCorrelation {
   void transform_kernel(const float* weight, KernelLayout layout, float* transformed) const;
 
   // Images [n0, n1): channel c of image n is at in + c·in_row + n·height·width (out likewise with
-  // out_row). `bias` may be null.
+  // out_row). `bias` may be null. With `spread`, the 36 GEMMs and the output transform run in
+  // parallel (for a block that is the whole pass, e.g. one image); the result is the same bits.
   void run(const float* transformed, const float* in, std::int64_t in_row, const float* bias,
            bool relu, float* out, std::int64_t out_row, std::int64_t n0, std::int64_t n1,
-           float* scratch) const;
+           float* scratch, bool spread = false) const;
 
   // The gradient of the transformed kernel over images [n0, n1), from their input (as run() reads
   // it) and the gradient of their output (out_grad, laid out as run() writes out): written to
@@ -81,7 +82,8 @@ class WinogradCorrelation {
                                  std::int64_t n1, float* d) const;
   template <int m>
   void transform_output(const float* product, const float* bias, bool relu, float* out,
-                        std::int64_t out_row, std::int64_t n0, std::int64_t n1) const;
+                        std::int64_t out_row, std::int64_t n0, std::int64_t n1, std::int64_t o0,
+                        std::int64_t o1) const;
 
   Geometry g_;
   std::int64_t tile_;  // outputs per tile side: 4 for 3×3, 2 for 5×5
