@@ -740,6 +740,9 @@ BOOST_AUTO_TEST_CASE(max_pool_ties_go_to_the_first_cell_and_nans_never_win) {
       pool.forward(in.view(), out.view(), Phase::train);
       BOOST_TEST(out.data[0] == 7.0f);
       BOOST_TEST(out.data[1] == -std::numeric_limits<float>::infinity());
+      Buffer eval_out({1, 1, 1, 2});  // an eval pass keeps no argmax and takes its own path
+      pool.forward(in.view(), eval_out.view(), Phase::eval);
+      BOOST_TEST(eval_out.data == out.data, tt::per_element());
       Buffer out_grad({1, 1, 1, 2}, {3.0f, 5.0f}), in_grad({1, 1, k, 2 * k});
       pool.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
       std::vector<float> expected(static_cast<std::size_t>(2 * k * k), 0.0f);
@@ -755,9 +758,39 @@ BOOST_AUTO_TEST_CASE(max_pool_ties_go_to_the_first_cell_and_nans_never_win) {
       in.data[later] = -2.0f;
       pool.forward(in.view(), out.view(), Phase::train);
       BOOST_TEST(out.data[0] == -2.0f);
+      pool.forward(in.view(), eval_out.view(), Phase::eval);
+      BOOST_TEST(eval_out.data[0] == -2.0f);
       pool.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
       BOOST_TEST(in_grad.data[first] == 3.0f);
       BOOST_TEST(in_grad.data[later] == 0.0f);
+    }
+  }
+}
+
+// The eval pass (values only: the running maximum of a window's rows, then of its columns) gives
+// the train pass's values for every window shape, clipped and padded windows and NaNs included.
+BOOST_AUTO_TEST_CASE(max_pool_eval_values_match_the_train_pass) {
+  struct Geometry {
+    int kernel, stride, pad, height, width;
+  };
+  for (const Geometry g :
+       {Geometry{3, 2, 0, 9, 8}, Geometry{2, 2, 0, 7, 7}, Geometry{3, 1, 1, 5, 6},
+        Geometry{4, 3, 1, 11, 9}, Geometry{3, 2, 1, 32, 32}}) {
+    BOOST_TEST_CONTEXT("kernel " << g.kernel << " stride " << g.stride << " pad " << g.pad) {
+      const nin::LayerSpec spec =
+          first_layer({2, g.height, g.width}, R"({"name": "p", "type": "max_pool", "kernel": )" +
+                                                  std::to_string(g.kernel) + R"(, "stride": )" +
+                                                  std::to_string(g.stride) + R"(, "pad": )" +
+                                                  std::to_string(g.pad) + "}");
+      nin::MaxPooling pool(spec, 3);
+      const std::int64_t count = 2 * 3 * g.height * g.width;
+      Buffer in({2, 3, g.height, g.width}, nin::test::random_reals(count, 17, -1, 1));
+      for (std::int64_t i = 0; i < count; i += 7) in.data[static_cast<std::size_t>(i)] = kNaN;
+      Buffer train({2, 3, spec.output.height, spec.output.width}),
+          eval({2, 3, spec.output.height, spec.output.width});
+      pool.forward(in.view(), train.view(), Phase::train);
+      pool.forward(in.view(), eval.view(), Phase::eval);
+      BOOST_TEST(eval.data == train.data, tt::per_element());
     }
   }
 }

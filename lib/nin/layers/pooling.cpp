@@ -68,22 +68,56 @@ void max_pool_plane(const float* x, std::int64_t height, std::int64_t width, flo
   }
 }
 
+// Values only (no argmax, as an eval pass needs): each output row takes the running maximum of its
+// window's input rows column by column (a vectorisable pass), then of each window's columns in it.
+// The maximum is exact and NaNs never win (the running value is kept when x is NaN), so the
+// values are those max_pool_plane gives. `row_max` holds `width` floats.
+void max_pool_plane_values(const float* x, std::int64_t height, std::int64_t width, float* y,
+                           std::int64_t out_height, std::int64_t out_width, const Window2d& w,
+                           float* row_max) {
+  for (std::int64_t oh = 0; oh < out_height; ++oh) {
+    const PoolWindow rows = pool_window(oh, w.kernel_h, w.stride_h, w.pad_h, height);
+    std::fill(row_max, row_max + width, -std::numeric_limits<float>::infinity());
+    for (std::int64_t h = rows.begin; h < rows.end; ++h) {
+      const float* __restrict line = x + h * width;
+      float* __restrict m = row_max;
+      for (std::int64_t v = 0; v < width; ++v) m[v] = std::max(m[v], line[v]);
+    }
+    for (std::int64_t ow = 0; ow < out_width; ++ow) {
+      const PoolWindow cols = pool_window(ow, w.kernel_w, w.stride_w, w.pad_w, width);
+      float best = -std::numeric_limits<float>::infinity();
+      for (std::int64_t v = cols.begin; v < cols.end; ++v) best = std::max(best, row_max[v]);
+      y[oh * out_width + ow] = best;
+    }
+  }
+}
+
 }  // namespace
 
 MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool training)
     : Layer(spec),
-      argmax_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0) {}
+      argmax_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0),
+      row_scratch_(spec.input.width) {}
 
 void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
   const auto& w = spec_.window;
   const bool keep = phase == Phase::train;
   const bool square3 = w.kernel_h == 3 && w.kernel_w == 3;
   const bool square2 = w.kernel_h == 2 && w.kernel_w == 2;
+  if (!keep) {
+    parallel_for(in.channels, [&](std::int64_t c) {
+      float* row_max = row_scratch_.local();
+      for (std::int64_t n = 0; n < in.batch; ++n)
+        max_pool_plane_values(in.plane_of(c, n), in.height, in.width, out.plane_of(c, n),
+                              out.height, out.width, w, row_max);
+    });
+    return;
+  }
   parallel_for(in.channels, [&](std::int64_t c) {
     for (std::int64_t n = 0; n < in.batch; ++n) {
       const float* x = in.plane_of(c, n);
       float* y = out.plane_of(c, n);
-      std::int32_t* arg = keep ? argmax_.data() + (y - out.data) : nullptr;
+      std::int32_t* arg = argmax_.data() + (y - out.data);
       if (square3)
         max_pool_plane<3>(x, in.height, in.width, y, arg, out.height, out.width, w);
       else if (square2)

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "nin/core/parallel.hpp"
 #include "nin/layers/layer.hpp"
 
 namespace nin {
@@ -19,6 +20,7 @@ class MaxPooling final : public Layer {
 
  private:
   std::vector<std::int32_t> argmax_;  // index inside the input plane, per output element
+  ThreadScratch row_scratch_;         // an eval pass's column maxima of one output row
 };
 
 class AveragePooling final : public Layer {

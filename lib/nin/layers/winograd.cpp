@@ -108,6 +108,17 @@ inline void multiply_right(const float* __restrict x, const float (&c)[cols][inn
     }
 }
 
+// Row and column of successive tiles in a plane, without a division per tile.
+struct TileCursor {
+  std::int64_t row = 0, col = 0;
+  void next(std::int64_t per_row) {
+    if (++col == per_row) {
+      col = 0;
+      ++row;
+    }
+  }
+};
+
 }  // namespace
 
 WinogradCorrelation::WinogradCorrelation(const Geometry& geometry)
@@ -173,13 +184,12 @@ void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, 
           std::memcpy(padded + y * padded_w_ + x0, plane + (y - g_.pad_h) * W + (x0 - g_.pad_w),
                       static_cast<std::size_t>(x1 - x0) * sizeof(float));
       float* v_image = v + c * block_tiles + (n - n0) * tiles;
+      TileCursor tile;
       for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
         const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
         if (lanes < kLanes) std::fill(d, d + kPoints * kLanes, 0.0f);
-        for (int l = 0; l < lanes; ++l) {
-          const std::int64_t t = t0 + l;
-          const float* origin =
-              padded + (t / tiles_w_) * tile_ * padded_w_ + (t % tiles_w_) * tile_;
+        for (int l = 0; l < lanes; ++l, tile.next(tiles_w_)) {
+          const float* origin = padded + tile.row * tile_ * padded_w_ + tile.col * tile_;
           for (int a = 0; a < kAlpha; ++a)
             for (int b = 0; b < kAlpha; ++b)
               d[(a * kAlpha + b) * kLanes + l] = origin[a * padded_w_ + b];
@@ -215,6 +225,7 @@ void WinogradCorrelation::transform_output(const float* product, const float* bi
     for (std::int64_t n = n0; n < n1; ++n) {
       float* plane = out + o * out_row + n * Ho * Wo;
       const float* p_image = product + o * block_tiles + (n - n0) * tiles;
+      TileCursor tile;
       for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
         const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
         for (int x = 0; x < kPoints; ++x) {
@@ -231,14 +242,18 @@ void WinogradCorrelation::transform_output(const float* product, const float* bi
         for (int j = 0; j < m * m * kLanes; ++j) y[j] += offset;
         if (relu)
           for (int j = 0; j < m * m * kLanes; ++j) y[j] = std::max(y[j], 0.0f);
-        for (int l = 0; l < lanes; ++l) {
-          const std::int64_t t = t0 + l;
-          const std::int64_t top = (t / tiles_w_) * m, left = (t % tiles_w_) * m;
+        for (int l = 0; l < lanes; ++l, tile.next(tiles_w_)) {
+          const std::int64_t top = tile.row * m, left = tile.col * m;
+          float* corner = plane + top * Wo + left;
+          if (top + m <= Ho && left + m <= Wo) {  // a whole tile: constant bounds
+            for (int a = 0; a < m; ++a)
+              for (int b = 0; b < m; ++b) corner[a * Wo + b] = y[(a * m + b) * kLanes + l];
+            continue;
+          }
           const int rows = static_cast<int>(std::min<std::int64_t>(m, Ho - top));
           const int cols = static_cast<int>(std::min<std::int64_t>(m, Wo - left));
           for (int a = 0; a < rows; ++a)
-            for (int b = 0; b < cols; ++b)
-              plane[(top + a) * Wo + left + b] = y[(a * m + b) * kLanes + l];
+            for (int b = 0; b < cols; ++b) corner[a * Wo + b] = y[(a * m + b) * kLanes + l];
         }
       }
     }
@@ -259,18 +274,23 @@ void WinogradCorrelation::transform_output_gradient(const float* out_grad, std::
     for (std::int64_t n = n0; n < n1; ++n) {
       const float* plane = out_grad + o * out_row + n * Ho * Wo;
       float* d_image = d + o * block_tiles + (n - n0) * tiles;
+      TileCursor tile;
       for (std::int64_t t0 = 0; t0 < tiles; t0 += kLanes) {
         const int lanes = static_cast<int>(std::min<std::int64_t>(kLanes, tiles - t0));
         // Outputs a tile has beyond the plane were discarded by the forward pass: gradient 0.
         std::fill(dy, dy + m * m * kLanes, 0.0f);
-        for (int l = 0; l < lanes; ++l) {
-          const std::int64_t t = t0 + l;
-          const std::int64_t top = (t / tiles_w_) * m, left = (t % tiles_w_) * m;
+        for (int l = 0; l < lanes; ++l, tile.next(tiles_w_)) {
+          const std::int64_t top = tile.row * m, left = tile.col * m;
+          const float* corner = plane + top * Wo + left;
+          if (top + m <= Ho && left + m <= Wo) {  // a whole tile: constant bounds
+            for (int a = 0; a < m; ++a)
+              for (int b = 0; b < m; ++b) dy[(a * m + b) * kLanes + l] = corner[a * Wo + b];
+            continue;
+          }
           const int rows = static_cast<int>(std::min<std::int64_t>(m, Ho - top));
           const int cols = static_cast<int>(std::min<std::int64_t>(m, Wo - left));
           for (int a = 0; a < rows; ++a)
-            for (int b = 0; b < cols; ++b)
-              dy[(a * m + b) * kLanes + l] = plane[(top + a) * Wo + left + b];
+            for (int b = 0; b < cols; ++b) dy[(a * m + b) * kLanes + l] = corner[a * Wo + b];
         }
         multiply_left<kAlpha, m, m>(A, dy, half);
         multiply_right<kAlpha, m, kAlpha>(half, A, result);
