@@ -108,6 +108,19 @@ inline void multiply_right(const float* __restrict x, const float (&c)[cols][inn
     }
 }
 
+// Writes the 36 transformed values of `lanes` tiles to dst + ξ·stride, ξ = 0..35. Full groups copy
+// a constant count: a variable one becomes a slow `rep movs`.
+inline void store_points(const float* __restrict result, float* __restrict dst, std::int64_t stride,
+                         int lanes) {
+  for (int x = 0; x < kPoints; ++x) {
+    float* point = dst + x * stride;
+    if (lanes == kLanes)
+      for (int l = 0; l < kLanes; ++l) point[l] = result[x * kLanes + l];
+    else
+      for (int l = 0; l < lanes; ++l) point[l] = result[x * kLanes + l];
+  }
+}
+
 // Row and column of successive tiles in a plane, without a division per tile.
 struct TileCursor {
   std::int64_t row = 0, col = 0;
@@ -196,14 +209,7 @@ void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, 
         }
         multiply_left<kAlpha, kAlpha, kAlpha>(kBT, d, half);
         multiply_right<kAlpha, kAlpha, kAlpha>(half, kBT, result);
-        // Full groups copy a constant count: a variable one becomes a slow `rep movs`.
-        for (int x = 0; x < kPoints; ++x) {
-          float* dst = v_image + x * g_.inputs * block_tiles + t0;
-          if (lanes == kLanes)
-            for (int l = 0; l < kLanes; ++l) dst[l] = result[x * kLanes + l];
-          else
-            for (int l = 0; l < lanes; ++l) dst[l] = result[x * kLanes + l];
-        }
+        store_points(result, v_image + t0, g_.inputs * block_tiles, lanes);
       }
     }
   }
@@ -294,13 +300,7 @@ void WinogradCorrelation::transform_output_gradient(const float* out_grad, std::
         }
         multiply_left<kAlpha, m, m>(A, dy, half);
         multiply_right<kAlpha, m, kAlpha>(half, A, result);
-        for (int x = 0; x < kPoints; ++x) {
-          float* dst = d_image + x * g_.outputs * block_tiles + t0;
-          if (lanes == kLanes)
-            for (int l = 0; l < kLanes; ++l) dst[l] = result[x * kLanes + l];
-          else
-            for (int l = 0; l < lanes; ++l) dst[l] = result[x * kLanes + l];
-        }
+        store_points(result, d_image + t0, g_.outputs * block_tiles, lanes);
       }
     }
   }
