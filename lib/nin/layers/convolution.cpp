@@ -303,28 +303,34 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     const auto [n0, n1] = block(share, blocks, index);
     if (n0 == n1) return;
     const std::int64_t cols = (n1 - n0) * out_plane;
-    float* y = out.data + n0 * out_plane;
-    // The bias is the GEMM's initial C (beta 1): cheaper than a zeroing pass and an add pass.
-    if (bias)
-      for (std::int64_t c = 0; c < spec_.outputs; ++c)
-        std::fill(y + c * out.row(), y + c * out.row() + cols, bias[c]);
-    const float beta = bias ? 1.0f : 0.0f;
     if (pointwise_) {
-      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K,
-           in.data + n0 * in.plane(), in.row(), beta, y, out.row());
-    } else {
-      float* scratch = columns_.local();
-      // In training the lowered block is kept for the weight gradient when there is room.
-      float* col = saved_columns_.empty() || phase != Phase::train
-                       ? scratch
-                       : saved_columns_.data() + index * K * saved_block_columns_;
-      im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
-      gemm(Transpose::no, Transpose::no, spec_.outputs, cols, K, 1.0f, weight, K, col, cols, beta,
-           y, out.row());
+      multiply_columns(weight, bias, in.data + n0 * in.plane(), in.row(), out, n0 * out_plane,
+                       cols);
+      return;
     }
-    if (fused_relu_)
-      for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), cols);
+    float* scratch = columns_.local();
+    // In training the lowered block is kept for the weight gradient when there is room.
+    float* col = saved_columns_.empty() || phase != Phase::train
+                     ? scratch
+                     : saved_columns_.data() + index * K * saved_block_columns_;
+    im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
+    multiply_columns(weight, bias, col, cols, out, n0 * out_plane, cols);
   });
+}
+
+void Convolution::multiply_columns(const float* weight, const float* bias, const float* source,
+                                   std::int64_t source_row, Activations out, std::int64_t first,
+                                   std::int64_t count) const {
+  const std::int64_t K = fan_in();
+  float* y = out.data + first;
+  // The bias is the GEMM's initial C (beta 1): cheaper than a zeroing pass and an add pass.
+  if (bias)
+    for (std::int64_t c = 0; c < spec_.outputs; ++c)
+      std::fill(y + c * out.row(), y + c * out.row() + count, bias[c]);
+  gemm(Transpose::no, Transpose::no, spec_.outputs, count, K, 1.0f, weight, K, source, source_row,
+       bias ? 1.0f : 0.0f, y, out.row());
+  if (fused_relu_)
+    for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), count);
 }
 
 void Convolution::forward_one_block(ConstActivations in, Activations out, const float* weight,
@@ -344,15 +350,8 @@ void Convolution::forward_one_block(ConstActivations in, Activations out, const 
   }
   parallel_for((cols + kSpreadColumns - 1) / kSpreadColumns, [&](std::int64_t piece) {
     const std::int64_t j0 = piece * kSpreadColumns;
-    const std::int64_t width = std::min(kSpreadColumns, cols - j0);
-    float* y = out.data + j0;
-    if (bias)
-      for (std::int64_t c = 0; c < spec_.outputs; ++c)
-        std::fill(y + c * out.row(), y + c * out.row() + width, bias[c]);
-    gemm(Transpose::no, Transpose::no, spec_.outputs, width, K, 1.0f, weight, K, source + j0,
-         source_row, bias ? 1.0f : 0.0f, y, out.row());
-    if (fused_relu_)
-      for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), width);
+    multiply_columns(weight, bias, source + j0, source_row, out, j0,
+                     std::min(kSpreadColumns, cols - j0));
   });
 }
 

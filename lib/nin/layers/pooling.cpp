@@ -63,7 +63,7 @@ void max_pool_plane(const float* x, std::int64_t height, std::int64_t width, flo
         best = clipped_window_max(x, width, rows, cols);
       }
       y[oh * out_width + ow] = best.value;
-      if (arg) arg[oh * out_width + ow] = best.index;
+      arg[oh * out_width + ow] = best.index;
     }
   }
 }
@@ -101,10 +101,9 @@ MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool train
 
 void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
   const auto& w = spec_.window;
-  const bool keep = phase == Phase::train;
   const bool square3 = w.kernel_h == 3 && w.kernel_w == 3;
   const bool square2 = w.kernel_h == 2 && w.kernel_w == 2;
-  if (!keep) {
+  if (phase != Phase::train) {  // values only: backward needs no argmax after an eval pass
     parallel_for(in.channels, [&](std::int64_t c) {
       float* row_max = row_scratch_.local();
       for (std::int64_t n = 0; n < in.batch; ++n)
