@@ -103,7 +103,7 @@ std::optional<TrainCommand> parse_train_command(int argc, char** argv, const cli
   options.add({.name = "recipe",
                .kind = cli::ValueKind::choice,
                .value_name = "NAME",
-               .help = "a named recipe (main, fast): options given here override its values",
+               .help = "a named recipe (main, fast, accurate): options given here override its values",
                .choices = recipe_names},
               &recipe_name);
   cli::add_data(options, &o.data);
