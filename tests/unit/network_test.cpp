@@ -470,6 +470,67 @@ BOOST_AUTO_TEST_CASE(one_image_alone_is_spread_over_the_threads) {
   BOOST_TEST(same.ok(), "one image alone and in a batch differ:" << same.report);
 }
 
+// Backward writes the activations' gradients over activations it no longer needs, so the logits
+// and class maps are refused after it, and the next forward is not disturbed by it.
+BOOST_AUTO_TEST_CASE(backward_writes_over_the_activations_until_the_next_forward) {
+  const nin::NetworkSpec spec = spec_from(kTrainNet);
+  const std::int64_t n = 5;
+  nin::Network net(spec, n);
+  net.initialize(8);
+  const std::vector<float> x = images(spec.input, n, 12);
+  const std::vector<std::int32_t> y = labels(n, 4, 13);
+  std::vector<float> after(static_cast<std::size_t>(n * spec.classes)), expected(after.size());
+  net.forward(x.data(), n, Phase::train);
+  net.backward(y.data());
+  const std::string overwritten = "the backward pass has written over the activations";
+  nin::test::check_throws<nin::Error>([&] { net.logits(); }, {"logits: ", overwritten});
+  nin::test::check_throws<nin::Error>([&] { net.evaluate(y.data()); }, {overwritten});
+  nin::test::check_throws<nin::Error>([&] { net.class_maps(); }, {"class maps: ", overwritten});
+  net.forward(x.data(), n, Phase::eval);
+  net.copy_logits(after.data());
+  // Batch normalisation's running statistics moved with the train pass; nothing else did.
+  nin::Network fresh(spec, n);
+  fresh.copy_parameters_from(net);
+  fresh.forward(x.data(), n, Phase::eval);
+  fresh.copy_logits(expected.data());
+  BOOST_TEST(after == expected, boost::test_tools::per_element());
+}
+
+// The gradients' places in the arena depend on the network's maximum batch; the gradients must not.
+BOOST_AUTO_TEST_CASE(gradients_do_not_depend_on_the_maximum_batch) {
+  const nin::NetworkSpec spec = spec_from(kTrainNet);
+  const std::int64_t n = 6;
+  const std::vector<float> x = images(spec.input, n, 14);
+  const std::vector<std::int32_t> y = labels(n, 4, 15);
+  std::vector<std::vector<float>> gradients;
+  for (const std::int64_t max_batch : {n, 3 * n + 1}) {
+    nin::Network net(spec, max_batch);
+    net.initialize(9);
+    net.forward(x.data(), n, Phase::train);
+    net.backward(y.data());
+    const auto g = net.parameter_gradients();
+    gradients.emplace_back(g.begin(), g.end());
+  }
+  BOOST_TEST(std::any_of(gradients[0].begin(), gradients[0].end(), [](float g) { return g != 0; }));
+  BOOST_TEST(gradients[0] == gradients[1], boost::test_tools::per_element());
+}
+
+// A training pass of nin-cifar10 fits in little more than its activations: the gradients take the
+// place of activations no longer needed (two separate buffers of the largest output would add
+// 59% here).
+BOOST_AUTO_TEST_CASE(a_training_pass_takes_little_more_than_its_activations) {
+  const nin::NetworkSpec spec = nin::load_network(
+      "nin-cifar10", nin::PresetCatalog({std::filesystem::path(NIN_TEST_MODELS_DIR)}));
+  const std::int64_t n = 16;
+  std::int64_t activations = spec.input.elements();
+  for (const auto& layer : spec.layers)
+    if (layer.type != "relu" && layer.type != "dropout") activations += layer.output.elements();
+  activations *= n;
+  const nin::Network net(spec, n);
+  BOOST_TEST(net.arena_floats() >= activations);
+  BOOST_TEST(net.arena_floats() <= activations * 115 / 100);
+}
+
 BOOST_AUTO_TEST_CASE(class_maps_are_refused_without_global_pooling_or_before_a_forward) {
   // A 1×1 convolution on 1×1 images gives one score per class without any pooling.
   const nin::NetworkSpec no_pooling = spec_from(R"({
@@ -479,6 +540,19 @@ BOOST_AUTO_TEST_CASE(class_maps_are_refused_without_global_pooling_or_before_a_f
   BOOST_TEST(!net.has_class_maps());
   nin::test::check_throws<nin::Error>([&] { net.class_maps(); },
                                       {"has no global average pooling layer, so no class maps"});
+  // A step after the pooling writes where the pooling read, in an inference network only.
+  const nin::NetworkSpec scored_after_pooling = spec_from(R"({
+    "input": {"channels": 2, "height": 3, "width": 3}, "classes": 3,
+    "layers": [{"name": "conv", "type": "convolution", "outputs": 3, "kernel": 1},
+               {"name": "gap", "type": "global_avg_pool"},
+               {"name": "score", "type": "convolution", "outputs": 3, "kernel": 1}]})");
+  nin::Network overwritten(scored_after_pooling, 2, nin::NetworkUse::inference);
+  BOOST_TEST(!overwritten.has_class_maps());
+  nin::test::check_throws<nin::Error>(
+      [&] { overwritten.class_maps(); },
+      {"the input of global average pooling 'gap' is overwritten by layer 'score' in an inference "
+       "pass, so no class maps"});
+  BOOST_TEST(nin::Network(scored_after_pooling, 2).has_class_maps());
   nin::Network fresh(spec_from(kTinyNet), 2, nin::NetworkUse::inference);
   BOOST_TEST(fresh.has_class_maps());
   nin::test::check_throws<nin::Error>([&] { fresh.class_maps(); }, {"no forward pass"});

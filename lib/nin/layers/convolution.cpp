@@ -86,19 +86,9 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
                              (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t chunks = max_batch_chunks(max_batch);
   if (training) {
-    chunk_gradients_ = Tensor({chunks, spec.outputs * fan_in()});
+    training_chunks_ = chunks;
     if (spec.bias) bias_sums_.resize(static_cast<std::size_t>((chunks + 1) * spec.outputs));
   }
-  // Keep the lowered input of a training forward for the weight gradient, unless that would take
-  // more than 256 MiB (then backward lowers each block again).
-  constexpr std::int64_t kMaxSavedFloats = std::int64_t{64} << 20;
-  // Training blocks stay within chunks, so the saved ones are no wider than a chunk.
-  saved_block_columns_ = std::min(images_per_block_, BatchShare(max_batch).max_chunk_images()) *
-                         spec.output.height * spec.output.width;
-  const std::int64_t saved =
-      fan_in() * saved_block_columns_ * blocks_of(BatchShare(max_batch)).count;
-  if (training && !pointwise_ && !winograd_forward_ && saved <= kMaxSavedFloats)
-    saved_columns_ = Tensor({saved});
   if (winograd_forward_) {
     const std::int64_t block_images = std::min(images_per_block_, max_batch);
     std::int64_t scratch = winograd_forward_->scratch_floats(block_images);
@@ -295,7 +285,7 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     });
     return;
   }
-  if (blocks.count == 1 && phase == Phase::eval) {  // a training pass keeps its lowered blocks
+  if (blocks.count == 1 && phase == Phase::eval) {  // for latency; training keeps its bits
     forward_one_block(in, out, weight, bias);
     return;
   }
@@ -308,12 +298,8 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
                        cols);
       return;
     }
-    float* scratch = columns_.local();
-    // In training the lowered block is kept for the weight gradient when there is room.
-    float* col = saved_columns_.empty() || phase != Phase::train
-                     ? scratch
-                     : saved_columns_.data() + index * K * saved_block_columns_;
-    im2col(in.data, in.row(), n0, n1, col, scratch + K * max_block_columns_);
+    float* col = columns_.local();
+    im2col(in.data, in.row(), n0, n1, col, col + K * max_block_columns_);
     multiply_columns(weight, bias, col, cols, out, n0 * out_plane, cols);
   });
 }
@@ -391,6 +377,7 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   // Weight gradient: a partial sum per chunk of the batch, then the chunks' fixed tree.
   const Blocks blocks = blocks_of(share);
   const std::int64_t weight_size = M * K;
+  float* partials = backward_scratch();  // [chunks][outputs × fan_in]
   if (winograd_forward_) {
     parallel_for(chunks, [&](std::int64_t chunk) {
       float* transformed = kernel_gradient_scratch_.local();
@@ -408,12 +395,12 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
                                                       winograd_scratch_.local());
       }
       winograd_forward_->kernel_gradient(
-          transformed, chunk_gradients_.data() + chunk * weight_size,
+          transformed, partials + chunk * weight_size,
           transformed + winograd_forward_->transformed_kernel_floats());
     });
   } else {
     parallel_for(chunks, [&](std::int64_t chunk) {
-      float* partial = chunk_gradients_.data() + chunk * weight_size;
+      float* partial = partials + chunk * weight_size;
       if (pointwise_) {
         const std::int64_t c0 = share.chunk_begin(chunk) * out_plane;
         const std::int64_t c1 = share.chunk_end(chunk) * out_plane;
@@ -427,19 +414,15 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
         const auto [n0, n1] = block(share, blocks, index);
         if (n0 == n1) break;
         const std::int64_t cols = (n1 - n0) * out_plane;
-        const float* col = scratch;
-        if (saved_columns_.empty())
-          im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
-        else
-          col = saved_columns_.data() + index * K * saved_block_columns_;
+        // Lowered again: keeping the forward's blocks would cost as much memory as an activation.
+        im2col(in.data, in.row(), n0, n1, scratch, scratch + K * max_block_columns_);
         gemm(Transpose::no, Transpose::yes, M, K, cols, 1.0f, out_grad.data + n0 * out_plane, row,
-             col, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
+             scratch, cols, index == chunk * blocks.per_chunk ? 0.0f : 1.0f, partial, K);
       }
     });
   }
-  share.sum(
-      std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
-      std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
+  share.sum(std::span<float>(partials, static_cast<std::size_t>(chunks * weight_size)),
+            std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
 
   if (!in_grad.data) return;
   const float* weight = parameters_[0].value;

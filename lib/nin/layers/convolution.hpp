@@ -11,8 +11,8 @@
 //   accumulate_kernel_gradient) and carried back per chunk of the batch. Set
 //   NIN_CONVOLUTION=im2col to force im2col everywhere (for comparisons), =winograd to use Winograd
 //   wherever it applies; unset or =auto lets each layer choose;
-// - every other case lowers a block with im2col, then one GEMM; a training forward keeps the
-//   lowered blocks (up to 256 MiB) so that the weight gradient need not lower them again.
+// - every other case lowers a block with im2col, then one GEMM; the weight gradient lowers the
+//   block again rather than keep every block of the batch (as large as an activation).
 // Blocks never straddle a chunk of the global batch (nin/dist/batch_share.hpp); weight and bias
 // gradients are summed per chunk and the chunks then in their fixed tree, so the result is
 // bit-identical for any thread or process count.
@@ -47,6 +47,9 @@ class Convolution final : public Layer {
   void forward(ConstActivations in, Activations out, Phase phase) override;
   void backward(ConstActivations in, ConstActivations out, Activations out_grad,
                 Activations in_grad) override;
+  std::int64_t backward_scratch_floats() const override {
+    return training_chunks_ * spec_.outputs * fan_in();
+  }
 
   std::int64_t images_per_block() const { return images_per_block_; }
   bool uses_winograd() const { return winograd_forward_ != nullptr; }
@@ -97,13 +100,11 @@ class Convolution final : public Layer {
   ThreadScratch winograd_scratch_;
   TransformedKernel forward_kernel_, adjoint_kernel_;
   std::int64_t images_per_block_;
-  std::int64_t max_block_columns_;    // output pixels of the largest block
-  std::int64_t saved_block_columns_;  // of the largest training block (within a chunk)
-  ThreadScratch columns_;   // im2col block (fan_in × block columns), then one zero-padded plane
-  Tensor chunk_gradients_;  // [chunks][outputs × fan_in]
+  std::int64_t max_block_columns_;  // output pixels of the largest block
+  ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
+  std::int64_t training_chunks_ = 0;          // the most chunks of a training pass (0: no training)
   ThreadScratch kernel_gradient_scratch_{0};  // Winograd: a chunk's transformed weight gradient
   std::vector<double> bias_sums_;             // [chunks][outputs], then the total [outputs]
-  Tensor saved_columns_;  // every block's im2col of the last training forward (may be empty)
   const BatchNorm* folded_ = nullptr;
   Tensor folded_weight_, folded_bias_, folded_scale_;
 };

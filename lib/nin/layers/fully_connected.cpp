@@ -14,9 +14,9 @@ namespace nin {
 FullyConnected::FullyConnected(const LayerSpec& spec, std::int64_t max_batch, bool training)
     : Layer(spec), rows_({max_batch * spec.input.elements()}) {
   if (training) {
-    const std::int64_t chunks = max_batch_chunks(max_batch);
-    chunk_gradients_ = Tensor({chunks, spec.outputs * features()});
-    if (spec.bias) bias_sums_.resize(static_cast<std::size_t>((chunks + 1) * spec.outputs));
+    training_chunks_ = max_batch_chunks(max_batch);
+    if (spec.bias)
+      bias_sums_.resize(static_cast<std::size_t>((training_chunks_ + 1) * spec.outputs));
   }
   parameters_.push_back(
       {"weight", {spec.outputs, features()}, static_cast<float>(spec.lr_mult), true});
@@ -93,9 +93,10 @@ void FullyConnected::backward(ConstActivations in, ConstActivations out, Activat
   // Weight gradient: dL/dW = g · rows, a partial product per chunk, then the chunks' tree.
   const std::int64_t weight_size = M * F;
   float* rows = rows_.data();
+  float* partials = backward_scratch();  // [chunks][outputs × features]
   parallel_for(chunks, [&](std::int64_t j) {
     const std::int64_t n0 = share.chunk_begin(j), n1 = share.chunk_end(j);
-    float* partial = chunk_gradients_.data() + j * weight_size;
+    float* partial = partials + j * weight_size;
     if (n0 == n1) {
       std::fill(partial, partial + weight_size, 0.0f);
       return;
@@ -103,9 +104,8 @@ void FullyConnected::backward(ConstActivations in, ConstActivations out, Activat
     gemm(Transpose::no, Transpose::no, M, F, n1 - n0, 1.0f, g + n0, N, rows + n0 * F, F, 0.0f,
          partial, F);
   });
-  share.sum(
-      std::span<float>(chunk_gradients_.data(), static_cast<std::size_t>(chunks * weight_size)),
-      std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
+  share.sum(std::span<float>(partials, static_cast<std::size_t>(chunks * weight_size)),
+            std::span<float>(parameters_[0].grad, static_cast<std::size_t>(weight_size)));
 
   if (!in_grad.data) return;
   // dL/d(in) = gᵀ · W, image-major into the rows (no longer needed), then back to [C][N][H·W].

@@ -22,13 +22,16 @@ class FullyConnected final : public Layer {
   void forward(ConstActivations in, Activations out, Phase phase) override;
   void backward(ConstActivations in, ConstActivations out, Activations out_grad,
                 Activations in_grad) override;
+  std::int64_t backward_scratch_floats() const override {
+    return training_chunks_ * spec_.outputs * features();
+  }
 
  private:
   std::int64_t features() const { return spec_.input.elements(); }
 
-  Tensor rows_;             // [batch][features]: the gathered input, then backward's dL/d(in)
-  Tensor chunk_gradients_;  // [chunks][outputs × features]
-  std::vector<double> bias_sums_;  // [chunks][outputs], then the total [outputs]
+  Tensor rows_;  // [batch][features]: the gathered input, then backward's dL/d(in)
+  std::int64_t training_chunks_ = 0;  // the most chunks of a training pass (0: no training)
+  std::vector<double> bias_sums_;     // [chunks][outputs], then the total [outputs]
 };
 
 }  // namespace nin

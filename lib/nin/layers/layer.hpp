@@ -2,7 +2,8 @@
 // The interface every layer implements, with its contracts:
 // - Shapes were validated when the spec was loaded; a layer is built once for a maximum batch and
 //   allocates everything it needs then. forward/backward run on any batch up to that maximum and
-//   allocate nothing (per-thread scratch is created on a thread's first use only).
+//   allocate nothing (per-thread scratch is created on a thread's first use only, and a layer
+//   used outside a network its backward scratch on its first backward).
 // - forward writes `out` from `in`; the phase is explicit (dropout and batch normalisation differ).
 // - backward receives dL/d(out) and OVERWRITES the layer's parameter gradients with this batch's
 //   contribution (the sum over the batch; nothing accumulates across calls). When in_grad.data is
@@ -83,6 +84,13 @@ class Layer {
   virtual void backward(ConstActivations in, ConstActivations out, Activations out_grad,
                         Activations in_grad) = 0;
 
+  // Scratch a layer needs only while its backward runs (the per-chunk partial sums of its
+  // parameter gradients). A network runs one layer's backward at a time, so it hands all of its
+  // layers one block of the largest size before the first pass; a layer used on its own allocates
+  // a block of its own on its first backward.
+  virtual std::int64_t backward_scratch_floats() const { return 0; }
+  void share_backward_scratch(float* scratch) { shared_backward_scratch_ = scratch; }
+
  protected:
   LayerSpec spec_;
   bool fused_relu_ = false;
@@ -92,6 +100,17 @@ class Layer {
 
   // The share for a pass over `batch` local images.
   BatchShare batch_share(std::int64_t batch) const { return share_ ? *share_ : BatchShare(batch); }
+
+  // backward_scratch_floats() floats for this backward pass.
+  float* backward_scratch() {
+    if (shared_backward_scratch_) return shared_backward_scratch_;
+    if (own_backward_scratch_.empty()) own_backward_scratch_ = Tensor({backward_scratch_floats()});
+    return own_backward_scratch_.data();
+  }
+
+ private:
+  float* shared_backward_scratch_ = nullptr;
+  Tensor own_backward_scratch_;
 };
 
 }  // namespace nin

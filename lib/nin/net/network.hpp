@@ -27,8 +27,8 @@ struct LayerTimes {
   std::vector<double> backward_ms;
 };
 
-// What a network is built for. An inference network keeps no gradients and reuses two activation
-// buffers in turn, so it needs a fraction of the memory; it refuses train-phase passes.
+// What a network is built for. An inference network keeps no gradients and only the input and
+// output of the running step, so it needs a fraction of the memory; it refuses train-phase passes.
 enum class NetworkUse { training, inference };
 
 class Network {
@@ -61,18 +61,20 @@ class Network {
   // pooling step, [classes][n][h][w] (the NIN paper reads them as one confidence map per class).
   // With a ReLU fused into the convolution before it, or a batch normalisation folded into that
   // convolution, they are what that step read, ReLU and normalisation applied. In an inference
-  // network the two activation buffers are reused in turn, so the maps are only there when no
-  // later step writes over the buffer the pooling read (true when the pooling ends the network,
-  // as in every NIN preset). has_class_maps() says so; class_maps() throws Error
-  // "has no global average pooling layer, so no class maps" (or "... its input is overwritten by
-  // layer 'x' ...") otherwise, and Error before the first forward.
+  // network later steps reuse the memory, so the maps are only there when no later step writes
+  // over what the pooling read (true when the pooling ends the network, as in every NIN preset).
+  // has_class_maps() says so; class_maps() throws Error "has no global average pooling layer, so no
+  // class maps" (or "... its input is overwritten by layer 'x' ...") otherwise, and Error before
+  // the first forward.
   bool has_class_maps() const { return class_maps_problem().empty(); }
   ConstActivations class_maps() const;
 
   // After a train-phase forward: the loss against labels, then the gradients of the mean loss
   // with respect to every parameter (each gradient is overwritten, never accumulated). With a
   // share, the loss and the gradients are the global batch's, on every process. The target is
-  // smoothed by label_smoothing (see softmax_cross_entropy).
+  // smoothed by label_smoothing (see softmax_cross_entropy). The activations' gradients are
+  // written over activations no longer needed, so logits(), class_maps() and evaluate() throw
+  // Error until the next forward.
   LossResult backward(const std::int32_t* labels, double label_smoothing = 0.0);
 
   // Loss and accuracy of the latest forward without gradients.
@@ -104,6 +106,9 @@ class Network {
   std::vector<std::uint64_t> random_state() const;
   void set_random_state(const std::vector<std::uint64_t>& passes);
 
+  // Floats of the activation buffers and, in a training network, of their gradients.
+  std::int64_t arena_floats() const { return arena_.size(); }
+
   // Steps actually executed (fused ReLUs are not steps); for per-layer timing.
   std::size_t step_count() const { return steps_.size(); }
   void attach_timer(LayerTimes* times);
@@ -111,11 +116,16 @@ class Network {
  private:
   struct Step {
     std::unique_ptr<Layer> layer;
-    std::size_t input;   // index into buffers_
-    std::size_t output;  // index into buffers_ (== input for in-place layers)
+    std::size_t input;   // buffer index
+    std::size_t output;  // buffer index (== input for in-place layers)
     Shape input_shape, output_shape;
   };
+  // Places every activation buffer (capacities in floats) and, in a training network, every
+  // buffer's gradient in one arena, and allocates it.
+  void lay_out_arena(const std::vector<std::int64_t>& capacities);
   Activations view(std::size_t buffer, const Shape& shape, std::int64_t n);
+  Activations gradient_view(std::size_t buffer, const Shape& shape, std::int64_t n);
+  void check_activations(const char* what) const;
   // Why class_maps() cannot answer (empty: it can), and the step whose input it reads.
   std::string class_maps_problem() const;
   const Step* class_map_step() const;
@@ -127,9 +137,13 @@ class Network {
   BatchShare share_{1};            // of the latest forward; the layers point to it
   std::vector<double> loss_sums_;  // [chunks][loss, hits], then the totals
   std::vector<Step> steps_;
-  std::vector<Tensor> buffers_;   // buffers_[0] is the input
-  Tensor grad_ping_, grad_pong_;  // gradients flow back through these two
-  Tensor values_, grads_;         // flat parameter storage
+  Tensor arena_;  // activation buffers (buffer 0 is the input) and, in training, their gradients
+  std::vector<std::int64_t> capacities_;        // floats, per buffer
+  std::vector<std::int64_t> buffer_offsets_;    // in arena_, per buffer
+  std::vector<std::int64_t> gradient_offsets_;  // in arena_, per buffer (training)
+  bool activations_overwritten_ = false;        // by the latest backward
+  Tensor backward_scratch_;                     // shared by the layers' backward passes
+  Tensor values_, grads_;                       // flat parameter storage
   LayerTimes* times_ = nullptr;
 };
 
