@@ -740,7 +740,7 @@ BOOST_AUTO_TEST_CASE(max_pool_ties_go_to_the_first_cell_and_nans_never_win) {
       pool.forward(in.view(), out.view(), Phase::train);
       BOOST_TEST(out.data[0] == 7.0f);
       BOOST_TEST(out.data[1] == -std::numeric_limits<float>::infinity());
-      Buffer eval_out({1, 1, 1, 2});  // an eval pass keeps no argmax and takes its own path
+      Buffer eval_out({1, 1, 1, 2});
       pool.forward(in.view(), eval_out.view(), Phase::eval);
       BOOST_TEST(eval_out.data == out.data, tt::per_element());
       Buffer out_grad({1, 1, 1, 2}, {3.0f, 5.0f}), in_grad({1, 1, k, 2 * k});
@@ -767,9 +767,12 @@ BOOST_AUTO_TEST_CASE(max_pool_ties_go_to_the_first_cell_and_nans_never_win) {
   }
 }
 
-// The eval pass (values only: the running maximum of a window's rows, then of its columns) gives
-// the train pass's values for every window shape, clipped and padded windows and NaNs included.
-BOOST_AUTO_TEST_CASE(max_pool_eval_values_match_the_train_pass) {
+// The forward pass takes values only (the running maximum of a window's rows, then of its
+// columns); backward finds each window's maximum again, with its position. For every window
+// shape, clipped and padded windows and NaNs included, the gradient of each output must land on an
+// input cell of its window that holds the forward's value (or, for a window without a number, on
+// its first cell, the forward giving −∞).
+BOOST_AUTO_TEST_CASE(max_pool_backward_finds_the_forward_maxima_again) {
   struct Geometry {
     int kernel, stride, pad, height, width;
   };
@@ -786,11 +789,30 @@ BOOST_AUTO_TEST_CASE(max_pool_eval_values_match_the_train_pass) {
       const std::int64_t count = 2 * 3 * g.height * g.width;
       Buffer in({2, 3, g.height, g.width}, nin::test::random_reals(count, 17, -1, 1));
       for (std::int64_t i = 0; i < count; i += 7) in.data[static_cast<std::size_t>(i)] = kNaN;
-      Buffer train({2, 3, spec.output.height, spec.output.width}),
-          eval({2, 3, spec.output.height, spec.output.width});
-      pool.forward(in.view(), train.view(), Phase::train);
-      pool.forward(in.view(), eval.view(), Phase::eval);
-      BOOST_TEST(eval.data == train.data, tt::per_element());
+      const std::int64_t outputs = 2 * 3 * spec.output.height * spec.output.width;
+      Buffer out({2, 3, spec.output.height, spec.output.width}),
+          out_grad({2, 3, spec.output.height, spec.output.width}),
+          in_grad({2, 3, g.height, g.width});
+      pool.forward(in.view(), out.view(), Phase::train);
+      int misplaced = 0;
+      for (std::int64_t i = 0; i < outputs; ++i) {
+        std::fill(out_grad.data.begin(), out_grad.data.end(), 0.0f);
+        out_grad.data[static_cast<std::size_t>(i)] = 1.0f;
+        pool.backward(in.view(), out.view(), out_grad.view(), in_grad.view());
+        const auto cell = std::find(in_grad.data.begin(), in_grad.data.end(), 1.0f);
+        const float value = out.data[static_cast<std::size_t>(i)];
+        if (cell == in_grad.data.end() ||
+            std::count(in_grad.data.begin(), in_grad.data.end(), 0.0f) !=
+                static_cast<std::ptrdiff_t>(in_grad.data.size()) - 1) {
+          ++misplaced;
+        } else if (std::isinf(value)) {
+          if (!std::isnan(in.data[static_cast<std::size_t>(cell - in_grad.data.begin())]))
+            ++misplaced;
+        } else if (in.data[static_cast<std::size_t>(cell - in_grad.data.begin())] != value) {
+          ++misplaced;
+        }
+      }
+      BOOST_TEST(misplaced == 0);
     }
   }
 }

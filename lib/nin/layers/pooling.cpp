@@ -44,10 +44,11 @@ WindowMax full_window_max(const float* x, std::int64_t width, std::int64_t start
   return {best, static_cast<std::int32_t>(index)};
 }
 
-template <int kKernel>
-void max_pool_plane(const float* x, std::int64_t height, std::int64_t width, float* y,
-                    std::int32_t* arg, std::int64_t out_height, std::int64_t out_width,
-                    const Window2d& w) {
+// Calls found(i, best) with every output element's maximum and its position.
+template <int kKernel, typename Found>
+void max_pool_plane(const float* x, std::int64_t height, std::int64_t width,
+                    std::int64_t out_height, std::int64_t out_width, const Window2d& w,
+                    Found&& found) {
   for (std::int64_t oh = 0; oh < out_height; ++oh) {
     const PoolWindow rows = pool_window(oh, w.kernel_h, w.stride_h, w.pad_h, height);
     const bool full_rows = kKernel > 0 && rows.end - rows.begin == kKernel;
@@ -62,16 +63,15 @@ void max_pool_plane(const float* x, std::int64_t height, std::int64_t width, flo
       } else {
         best = clipped_window_max(x, width, rows, cols);
       }
-      y[oh * out_width + ow] = best.value;
-      arg[oh * out_width + ow] = best.index;
+      found(oh * out_width + ow, best);
     }
   }
 }
 
-// Values only (no argmax, as an eval pass needs): each output row takes the running maximum of its
-// window's input rows column by column (a vectorisable pass), then of each window's columns in it.
-// The maximum is exact and NaNs never win (the running value is kept when x is NaN), so the
-// values are those max_pool_plane gives. `row_max` holds `width` floats.
+// Values only (the forward pass; backward finds the positions again): each output row takes the
+// running maximum of its window's input rows column by column (a vectorisable pass), then of each
+// window's columns in it. The maximum is exact and NaNs never win (the running value is kept when x
+// is NaN), so the values are those max_pool_plane gives. `row_max` holds `width` floats.
 void max_pool_plane_values(const float* x, std::int64_t height, std::int64_t width, float* y,
                            std::int64_t out_height, std::int64_t out_width, const Window2d& w,
                            float* row_max) {
@@ -94,50 +94,39 @@ void max_pool_plane_values(const float* x, std::int64_t height, std::int64_t wid
 
 }  // namespace
 
-MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t max_batch, bool training)
-    : Layer(spec),
-      argmax_(training ? static_cast<std::size_t>(spec.output.elements() * max_batch) : 0),
-      row_scratch_(spec.input.width) {}
+MaxPooling::MaxPooling(const LayerSpec& spec, std::int64_t /*max_batch*/, bool /*training*/)
+    : Layer(spec), row_scratch_(spec.input.width) {}
 
-void MaxPooling::forward(ConstActivations in, Activations out, Phase phase) {
-  const auto& w = spec_.window;
-  const bool square3 = w.kernel_h == 3 && w.kernel_w == 3;
-  const bool square2 = w.kernel_h == 2 && w.kernel_w == 2;
-  if (phase != Phase::train) {  // values only: backward needs no argmax after an eval pass
-    parallel_for(in.channels, [&](std::int64_t c) {
-      float* row_max = row_scratch_.local();
-      for (std::int64_t n = 0; n < in.batch; ++n)
-        max_pool_plane_values(in.plane_of(c, n), in.height, in.width, out.plane_of(c, n),
-                              out.height, out.width, w, row_max);
-    });
-    return;
-  }
+void MaxPooling::forward(ConstActivations in, Activations out, Phase /*phase*/) {
   parallel_for(in.channels, [&](std::int64_t c) {
-    for (std::int64_t n = 0; n < in.batch; ++n) {
-      const float* x = in.plane_of(c, n);
-      float* y = out.plane_of(c, n);
-      std::int32_t* arg = argmax_.data() + (y - out.data);
-      if (square3)
-        max_pool_plane<3>(x, in.height, in.width, y, arg, out.height, out.width, w);
-      else if (square2)
-        max_pool_plane<2>(x, in.height, in.width, y, arg, out.height, out.width, w);
-      else
-        max_pool_plane<0>(x, in.height, in.width, y, arg, out.height, out.width, w);
-    }
+    float* row_max = row_scratch_.local();
+    for (std::int64_t n = 0; n < in.batch; ++n)
+      max_pool_plane_values(in.plane_of(c, n), in.height, in.width, out.plane_of(c, n), out.height,
+                            out.width, spec_.window, row_max);
   });
 }
 
-void MaxPooling::backward(ConstActivations /*in*/, ConstActivations out, Activations out_grad,
+void MaxPooling::backward(ConstActivations in, ConstActivations out, Activations out_grad,
                           Activations in_grad) {
   if (!in_grad.data) return;
-  const std::int64_t out_plane = out.plane();
+  // Each window's maximum is found again in the input rather than kept from the forward pass (as
+  // much memory as the output): a pass over the input, where the gradient pass itself is one too.
+  const auto& w = spec_.window;
+  const bool square3 = w.kernel_h == 3 && w.kernel_w == 3;
+  const bool square2 = w.kernel_h == 2 && w.kernel_w == 2;
   parallel_for(in_grad.channels, [&](std::int64_t c) {
     for (std::int64_t n = 0; n < in_grad.batch; ++n) {
+      const float* x = in.plane_of(c, n);
       float* dx = in_grad.plane_of(c, n);
       const float* dy = out_grad.plane_of(c, n);
-      const std::int32_t* arg = argmax_.data() + (dy - out_grad.data);
       std::fill(dx, dx + in_grad.plane(), 0.0f);
-      for (std::int64_t i = 0; i < out_plane; ++i) dx[arg[i]] += dy[i];
+      const auto route = [&](std::int64_t i, const WindowMax& best) { dx[best.index] += dy[i]; };
+      if (square3)
+        max_pool_plane<3>(x, in.height, in.width, out.height, out.width, w, route);
+      else if (square2)
+        max_pool_plane<2>(x, in.height, in.width, out.height, out.width, w, route);
+      else
+        max_pool_plane<0>(x, in.height, in.width, out.height, out.width, w, route);
     }
   });
 }

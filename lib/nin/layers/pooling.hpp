@@ -19,8 +19,7 @@ class MaxPooling final : public Layer {
                 Activations in_grad) override;
 
  private:
-  std::vector<std::int32_t> argmax_;  // index inside the input plane, per output element
-  ThreadScratch row_scratch_;         // an eval pass's column maxima of one output row
+  ThreadScratch row_scratch_;  // a forward pass's column maxima of one output row
 };
 
 class AveragePooling final : public Layer {
