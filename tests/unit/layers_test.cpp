@@ -513,6 +513,19 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_batch_split) {
   BOOST_TEST(result.ok(), result.report);
 }
 
+// A layer built for inference keeps none of backward's buffers: its backward refuses to run.
+BOOST_AUTO_TEST_CASE(a_layer_built_for_inference_refuses_backward) {
+  const nin::LayerSpec spec = first_layer(Shape{2, 5, 5}, conv_json(3, R"("kernel": 3)"));
+  nin::Convolution conv(spec, 4, false);
+  Bound params = bind(conv);
+  Buffer in({2, 4, 5, 5}), out(dims_of(spec.output, 4)), out_grad(dims_of(spec.output, 4));
+  Buffer in_grad({2, 4, 5, 5});
+  conv.forward(in.view(), out.view(), Phase::eval);
+  nin::test::check_throws<nin::Error>(
+      [&] { conv.backward(in.view(), out.view(), out_grad.view(), in_grad.view()); },
+      {"layer '", "' was built for inference and has no backward pass"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // =================================================================================================

@@ -487,6 +487,9 @@ BOOST_AUTO_TEST_CASE(backward_writes_over_the_activations_until_the_next_forward
   nin::test::check_throws<nin::Error>([&] { net.evaluate(y.data()); }, {overwritten});
   nin::test::check_throws<nin::Error>([&] { net.class_maps(); }, {"class maps: ", overwritten});
   net.forward(x.data(), n, Phase::eval);
+  // An evaluation pass leaves no dropout masks or batch statistics for a backward pass.
+  nin::test::check_throws<nin::Error>([&] { net.backward(y.data()); },
+                                      {"backward: ", "not a training pass"});
   net.copy_logits(after.data());
   // Batch normalisation's running statistics moved with the train pass; nothing else did.
   nin::Network fresh(spec, n);

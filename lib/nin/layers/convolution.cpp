@@ -349,6 +349,7 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   const std::int64_t row = out.row();
   const BatchShare share = batch_share(in.batch);
   const std::int64_t chunks = share.local_chunks();
+  float* partials = backward_scratch();  // [chunks][outputs × fan_in]; throws in inference
 
   if (fused_relu_ || spec_.bias) {
     parallel_for(M, [&](std::int64_t c) {
@@ -377,7 +378,6 @@ void Convolution::backward(ConstActivations in, ConstActivations out, Activation
   // Weight gradient: a partial sum per chunk of the batch, then the chunks' fixed tree.
   const Blocks blocks = blocks_of(share);
   const std::int64_t weight_size = M * K;
-  float* partials = backward_scratch();  // [chunks][outputs × fan_in]
   if (winograd_forward_) {
     parallel_for(chunks, [&](std::int64_t chunk) {
       float* transformed = kernel_gradient_scratch_.local();

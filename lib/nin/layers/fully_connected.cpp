@@ -67,7 +67,8 @@ void FullyConnected::backward(ConstActivations in, ConstActivations out, Activat
   const std::int64_t N = in.batch, F = features(), M = spec_.outputs;
   const BatchShare share = batch_share(N);
   const std::int64_t chunks = share.local_chunks();
-  float* g = out_grad.data;  // [M][N]
+  float* partials = backward_scratch();  // [chunks][outputs × features]; throws in inference
+  float* g = out_grad.data;              // [M][N]
   if (fused_relu_ || spec_.bias) {
     parallel_for(M, [&](std::int64_t o) {
       float* go = g + o * N;
@@ -93,7 +94,6 @@ void FullyConnected::backward(ConstActivations in, ConstActivations out, Activat
   // Weight gradient: dL/dW = g · rows, a partial product per chunk, then the chunks' tree.
   const std::int64_t weight_size = M * F;
   float* rows = rows_.data();
-  float* partials = backward_scratch();  // [chunks][outputs × features]
   parallel_for(chunks, [&](std::int64_t j) {
     const std::int64_t n0 = share.chunk_begin(j), n1 = share.chunk_end(j);
     float* partial = partials + j * weight_size;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "nin/core/error.hpp"
 #include "nin/core/tensor.hpp"
 #include "nin/dist/batch_share.hpp"
 #include "nin/spec/network_spec.hpp"
@@ -104,6 +105,8 @@ class Layer {
   // backward_scratch_floats() floats for this backward pass.
   float* backward_scratch() {
     if (shared_backward_scratch_) return shared_backward_scratch_;
+    if (backward_scratch_floats() == 0)
+      throw Error("layer '" + spec_.name + "' was built for inference and has no backward pass");
     if (own_backward_scratch_.empty()) own_backward_scratch_ = Tensor({backward_scratch_floats()});
     return own_backward_scratch_.data();
   }

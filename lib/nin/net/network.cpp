@@ -177,6 +177,7 @@ void Network::forward(const float* images, std::int64_t n, Phase phase, const Ba
     throw Error("a network built for inference cannot run a training pass");
   batch_ = n;
   activations_overwritten_ = false;
+  training_forward_ = phase == Phase::train;
   const Shape& in = spec_.input;
   const Activations input = view(0, in, n);
   const std::int64_t plane = in.plane_size();
@@ -255,6 +256,12 @@ LossResult Network::backward(const std::int32_t* labels, double label_smoothing)
   if (use_ != NetworkUse::training)
     throw Error("a network built for inference has no backward pass");
   check_activations("backward");
+  // Dropout's masks, batch normalisation's batch statistics and the layers' saved values come
+  // from a training pass only.
+  if (!training_forward_)
+    throw Error(
+        "backward: the latest forward pass was not a training pass; run forward with "
+        "Phase::train first");
   const std::int64_t n = batch_;
   Activations out_grad = gradient_view(steps_.back().output, steps_.back().output_shape, n);
   // The loss in sample order within each chunk, then over the chunks' fixed tree.

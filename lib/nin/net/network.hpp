@@ -142,6 +142,7 @@ class Network {
   std::vector<std::int64_t> buffer_offsets_;    // in arena_, per buffer
   std::vector<std::int64_t> gradient_offsets_;  // in arena_, per buffer (training)
   bool activations_overwritten_ = false;        // by the latest backward
+  bool training_forward_ = false;               // the latest forward was a training pass
   Tensor backward_scratch_;                     // shared by the layers' backward passes
   Tensor values_, grads_;                       // flat parameter storage
   LayerTimes* times_ = nullptr;
