@@ -432,8 +432,9 @@ BOOST_AUTO_TEST_CASE(class_maps_are_the_input_of_global_pooling) {
     }
 }
 
-// An inference pass of one image spreads each convolution over the threads (column ranges of the
-// GEMM; Winograd's 36 GEMMs and output channels) instead of running it as one block. The logits
+// An inference pass of one image spreads each convolution over the threads (column and output-
+// channel ranges of the GEMM; Winograd's input channels, 36 GEMMs and output channels) instead of
+// running it as one block. The logits
 // must be the same bits for any thread count, and those of the image inside a batch up to
 // rounding (BLAS kernels may round a column differently for another matrix width). nin-cifar10
 // has all three kinds: im2col (conv1, 3 channels), pointwise and Winograd (5×5 and 3×3) layers.

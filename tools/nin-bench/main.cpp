@@ -58,6 +58,14 @@ std::vector<LayerFigures> layer_figures(const nin::BenchmarkOptions& o,
   return figures;
 }
 
+// The inference pass's time for the training network's step i. The two networks have the same
+// steps (an inference network folds batch norms into convolutions but keeps their steps).
+std::optional<double> inference_ms(const nin::BenchmarkResult& r, std::size_t i) {
+  const auto& times = r.inference_layers.forward_ms;
+  if (times.size() != r.layers.forward_ms.size()) return std::nullopt;
+  return times[i];
+}
+
 void write_json(const std::string& network, int threads, const nin::BenchmarkOptions& o,
                 const nin::BenchmarkResult& r) {
   const std::vector<LayerFigures> figures = layer_figures(o, r);
@@ -67,6 +75,7 @@ void write_json(const std::string& network, int threads, const nin::BenchmarkOpt
                                     {"forward_ms", r.layers.forward_ms[i]},
                                     {"backward_ms", r.layers.backward_ms[i]},
                                     {"step_share", figures[i].step_share}};
+    if (const auto ms = inference_ms(r, i)) layer["inference_ms"] = *ms;
     if (figures[i].gflops) layer["gflops"] = *figures[i].gflops;
     if (figures[i].peak_share) layer["peak_share"] = *figures[i].peak_share;
     layers.push_back(layer);
@@ -94,22 +103,25 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
                     const nin::BenchmarkResult& r) {
   const std::vector<LayerFigures> figures = layer_figures(o, r);
   nin::cli::Table table;
-  table.header = {"Layer",         "Forward ms", "Backward ms",
-                  "Share of step", "GFLOP/s",    "Share of peak"};
-  table.right_aligned = {false, true, true, true, true, true};
-  double forward = 0, backward = 0;
+  table.header = {"Layer",   "Forward ms",    "Backward ms", "Share of step",
+                  "GFLOP/s", "Share of peak", "Inference ms"};
+  table.right_aligned = {false, true, true, true, true, true, true};
+  double forward = 0, backward = 0, inference = 0;
   for (std::size_t i = 0; i < r.layers.names.size(); ++i) {
     const LayerFigures& f = figures[i];
     table.rows.push_back({r.layers.names[i], fixed(r.layers.forward_ms[i], 3),
                           fixed(r.layers.backward_ms[i], 3), fixed(100 * f.step_share, 1) + "%",
                           f.gflops ? fixed(*f.gflops, 1) : "",
-                          f.peak_share ? fixed(*f.peak_share, 2) : ""});
+                          f.peak_share ? fixed(*f.peak_share, 2) : "",
+                          inference_ms(r, i) ? fixed(*inference_ms(r, i), 3) : ""});
+    inference += inference_ms(r, i).value_or(0);
     forward += r.layers.forward_ms[i];
     backward += r.layers.backward_ms[i];
   }
-  table.rows.push_back(
-      {"Total", fixed(forward, 3), fixed(backward, 3), "100.0%", fixed(r.train_gflops, 1),
-       r.gemm_peak_gflops > 0 ? fixed(r.train_gflops / r.gemm_peak_gflops, 2) : ""});
+  table.rows.push_back({"Total", fixed(forward, 3), fixed(backward, 3), "100.0%",
+                        fixed(r.train_gflops, 1),
+                        r.gemm_peak_gflops > 0 ? fixed(r.train_gflops / r.gemm_peak_gflops, 2) : "",
+                        fixed(inference, 3)});
   std::cout << "Network " << network << ", ";
   if (r.processes > 1) std::cout << r.processes << " processes × ";
   std::cout << threads << " threads, training batch " << o.batch << ", inference batch "

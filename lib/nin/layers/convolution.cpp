@@ -294,37 +294,42 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
     if (n0 == n1) return;
     const std::int64_t cols = (n1 - n0) * out_plane;
     if (pointwise_) {
-      multiply_columns(weight, bias, in.data + n0 * in.plane(), in.row(), out, n0 * out_plane,
-                       cols);
+      multiply_columns(weight, bias, in.data + n0 * in.plane(), in.row(), out, n0 * out_plane, cols,
+                       0, spec_.outputs);
       return;
     }
     float* col = columns_.local();
     im2col(in.data, in.row(), n0, n1, col, col + K * max_block_columns_);
-    multiply_columns(weight, bias, col, cols, out, n0 * out_plane, cols);
+    multiply_columns(weight, bias, col, cols, out, n0 * out_plane, cols, 0, spec_.outputs);
   });
 }
 
 void Convolution::multiply_columns(const float* weight, const float* bias, const float* source,
                                    std::int64_t source_row, Activations out, std::int64_t first,
-                                   std::int64_t count) const {
+                                   std::int64_t count, std::int64_t o0, std::int64_t o1) const {
   const std::int64_t K = fan_in();
   float* y = out.data + first;
   // The bias is the GEMM's initial C (beta 1): cheaper than a zeroing pass and an add pass.
   if (bias)
-    for (std::int64_t c = 0; c < spec_.outputs; ++c)
+    for (std::int64_t c = o0; c < o1; ++c)
       std::fill(y + c * out.row(), y + c * out.row() + count, bias[c]);
-  gemm(Transpose::no, Transpose::no, spec_.outputs, count, K, 1.0f, weight, K, source, source_row,
-       bias ? 1.0f : 0.0f, y, out.row());
+  gemm(Transpose::no, Transpose::no, o1 - o0, count, K, 1.0f, weight + o0 * K, K, source,
+       source_row, bias ? 1.0f : 0.0f, y + o0 * out.row(), out.row());
   if (fused_relu_)
-    for (std::int64_t c = 0; c < spec_.outputs; ++c) relu_in_place(y + c * out.row(), count);
+    for (std::int64_t c = o0; c < o1; ++c) relu_in_place(y + c * out.row(), count);
 }
 
 void Convolution::forward_one_block(ConstActivations in, Activations out, const float* weight,
                                     const float* bias) {
-  // One block is the whole pass (a single image, say): lower it once, then spread the GEMM over
-  // fixed column ranges. Every output column is computed as in a block of its own.
+  // One block is the whole pass (a single image, say): lower it once, then spread the GEMM over a
+  // fixed grid of column ranges and, when the columns are few, output-channel ranges, so that a
+  // few cores have work. The grid depends on the layer's shape only; every output is the same
+  // product of a weight row and a column whichever piece computes it.
   constexpr std::int64_t kSpreadColumns = 256;
+  constexpr std::int64_t kMinPieces = 4;
+  constexpr std::int64_t kRowAlign = 16;  // whole register tiles of OpenBLAS's kernels
   const std::int64_t K = fan_in();
+  const std::int64_t M = spec_.outputs;
   const std::int64_t cols = in.batch * out.plane();
   const float* source = in.data;
   std::int64_t source_row = in.row();
@@ -334,10 +339,20 @@ void Convolution::forward_one_block(ConstActivations in, Activations out, const 
     source = scratch;
     source_row = cols;
   }
-  parallel_for((cols + kSpreadColumns - 1) / kSpreadColumns, [&](std::int64_t piece) {
-    const std::int64_t j0 = piece * kSpreadColumns;
+  const std::int64_t column_pieces = (cols + kSpreadColumns - 1) / kSpreadColumns;
+  const std::int64_t row_pieces = std::clamp<std::int64_t>(
+      (kMinPieces + column_pieces - 1) / column_pieces, 1, std::max<std::int64_t>(1, M / 32));
+  const auto row_start = [&](std::int64_t piece) {
+    return std::min(M, (M * piece / row_pieces + kRowAlign - 1) / kRowAlign * kRowAlign);
+  };
+  parallel_for(column_pieces * row_pieces, [&](std::int64_t piece) {
+    const std::int64_t j0 = piece / row_pieces * kSpreadColumns;
+    const std::int64_t o0 = row_start(piece % row_pieces);
+    const std::int64_t o1 =
+        piece % row_pieces + 1 == row_pieces ? M : row_start(piece % row_pieces + 1);
+    if (o0 == o1) return;
     multiply_columns(weight, bias, source + j0, source_row, out, j0,
-                     std::min(kSpreadColumns, cols - j0));
+                     std::min(kSpreadColumns, cols - j0), o0, o1);
   });
 }
 

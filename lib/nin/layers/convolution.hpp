@@ -61,11 +61,12 @@ class Convolution final : public Layer {
 
  private:
   std::int64_t fan_in() const;  // Cin·kh·kw
-  // out[:, first, first + count) = weight · source (+ bias, then the fused ReLU): `count` output
-  // columns from `count` source columns whose rows are source_row apart.
+  // out[o0, o1)[first, first + count) = weight · source (+ bias, then the fused ReLU): `count`
+  // output columns of output channels [o0, o1) from `count` source columns whose rows are
+  // source_row apart.
   void multiply_columns(const float* weight, const float* bias, const float* source,
                         std::int64_t source_row, Activations out, std::int64_t first,
-                        std::int64_t count) const;
+                        std::int64_t count, std::int64_t o0, std::int64_t o1) const;
   // The forward pass of an im2col or pointwise layer whose batch is one block.
   void forward_one_block(ConstActivations in, Activations out, const float* weight,
                          const float* bias);

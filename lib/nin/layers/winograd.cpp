@@ -144,7 +144,7 @@ WinogradCorrelation::WinogradCorrelation(const Geometry& geometry)
 
 std::int64_t WinogradCorrelation::scratch_floats(std::int64_t images) const {
   const std::int64_t tiles = images * tiles_per_image();
-  return padded_h_ * padded_w_ + kPoints * (g_.inputs + g_.outputs) * tiles;
+  return padded_floats() + kPoints * (g_.inputs + g_.outputs) * tiles;
 }
 
 void WinogradCorrelation::transform_kernel(const float* weight, KernelLayout layout,
@@ -176,7 +176,8 @@ void WinogradCorrelation::transform_kernel(const float* weight, KernelLayout lay
 }
 
 void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, std::int64_t n0,
-                                          std::int64_t n1, float* v, float* padded) const {
+                                          std::int64_t n1, std::int64_t c0, std::int64_t c1,
+                                          float* v, float* padded) const {
   const std::int64_t H = g_.height, W = g_.width, tiles = tiles_per_image();
   const std::int64_t block_tiles = (n1 - n0) * tiles;
   // Input rows and columns that land inside the padded plane (all of them unless a pad is
@@ -188,7 +189,7 @@ void WinogradCorrelation::transform_input(const float* in, std::int64_t in_row, 
   alignas(64) float d[kPoints * kLanes];
   alignas(64) float half[kPoints * kLanes];
   alignas(64) float result[kPoints * kLanes];
-  for (std::int64_t c = 0; c < g_.inputs; ++c) {
+  for (std::int64_t c = c0; c < c1; ++c) {
     for (std::int64_t n = n0; n < n1; ++n) {
       const float* plane = in + c * in_row + n * H * W;
       std::fill(padded, padded + padded_h_ * padded_w_, 0.0f);
@@ -313,9 +314,9 @@ void WinogradCorrelation::accumulate_kernel_gradient(const float* in, std::int64
                                                      float* scratch) const {
   const std::int64_t tiles = (n1 - n0) * tiles_per_image();
   float* padded = scratch;
-  float* v = padded + padded_h_ * padded_w_;
+  float* v = padded + padded_floats();
   float* d = v + kPoints * g_.inputs * tiles;
-  transform_input(in, in_row, n0, n1, v, padded);
+  transform_input(in, in_row, n0, n1, 0, g_.inputs, v, padded);
   if (tile_ == 4)
     transform_output_gradient<4>(out_grad, out_row, n0, n1, d);
   else
@@ -371,9 +372,18 @@ void WinogradCorrelation::run(const float* transformed, const float* in, std::in
                               std::int64_t n0, std::int64_t n1, float* scratch, bool spread) const {
   const std::int64_t tiles = (n1 - n0) * tiles_per_image();
   float* padded = scratch;
-  float* v = padded + padded_h_ * padded_w_;
+  float* v = padded + padded_floats();
   float* product = v + kPoints * g_.inputs * tiles;
-  transform_input(in, in_row, n0, n1, v, padded);
+  if (spread) {
+    // Each group of input channels pads its planes in its own part of the scratch.
+    parallel_for(kInputGroups, [&](std::int64_t group) {
+      const Range channels = split_range(g_.inputs, kInputGroups, group);
+      transform_input(in, in_row, n0, n1, channels.begin, channels.end, v,
+                      padded + group * padded_h_ * padded_w_);
+    });
+  } else {
+    transform_input(in, in_row, n0, n1, 0, g_.inputs, v, padded);
+  }
   const auto multiply = [&](std::int64_t x) {
     gemm(Transpose::no, Transpose::no, g_.outputs, tiles, g_.inputs, 1.0f,
          transformed + x * g_.outputs * g_.inputs, g_.inputs, v + x * g_.inputs * tiles, tiles,

@@ -75,8 +75,9 @@ class WinogradCorrelation {
   }
 
  private:
+  // Input channels [c0, c1) of images [n0, n1); `padded` holds one padded plane.
   void transform_input(const float* in, std::int64_t in_row, std::int64_t n0, std::int64_t n1,
-                       float* v, float* padded) const;
+                       std::int64_t c0, std::int64_t c1, float* v, float* padded) const;
   template <int m>
   void transform_output_gradient(const float* out_grad, std::int64_t out_row, std::int64_t n0,
                                  std::int64_t n1, float* d) const;
@@ -89,6 +90,10 @@ class WinogradCorrelation {
   std::int64_t tile_;  // outputs per tile side: 4 for 3×3, 2 for 5×5
   std::int64_t tiles_h_, tiles_w_;
   std::int64_t padded_h_, padded_w_;  // the zero-bordered input plane that whole tiles cover
+  // A spread run() transforms its input in this many groups of channels, each with a padded
+  // plane of its own at the start of the scratch.
+  static constexpr std::int64_t kInputGroups = 8;
+  std::int64_t padded_floats() const { return kInputGroups * padded_h_ * padded_w_; }
 };
 
 }  // namespace nin

@@ -83,16 +83,19 @@ BenchmarkResult run_benchmark(const NetworkSpec& spec, const BenchmarkOptions& o
     Network network(spec, infer_batch, NetworkUse::inference);
     network.initialize(1);
     for (int i = 0; i < 2; ++i) network.forward(images.data(), mine, Phase::eval);
+    network.attach_timer(&result.inference_layers);
     comm.any(false);
     const auto start = Clock::now();
     for (std::int64_t i = 0; i < iterations; ++i) network.forward(images.data(), mine, Phase::eval);
     comm.any(false);
     infer_seconds = seconds_since(start);
+    network.attach_timer(nullptr);
   }
   result.peak_rss_mb = peak_rss_mb();
   const double n = static_cast<double>(iterations);
   for (auto& ms : result.layers.forward_ms) ms /= n;
   for (auto& ms : result.layers.backward_ms) ms /= n;
+  for (auto& ms : result.inference_layers.forward_ms) ms /= n;
   result.train_images_per_s = static_cast<double>(batch) * n / train_seconds;
   result.infer_images_per_s = static_cast<double>(infer_batch) * n / infer_seconds;
   const double macs = static_cast<double>(network_cost(spec).macs);

@@ -19,7 +19,8 @@ struct BenchmarkOptions {
 };
 
 struct BenchmarkResult {
-  LayerTimes layers;  // milliseconds per training step
+  LayerTimes layers;            // milliseconds per training step
+  LayerTimes inference_layers;  // milliseconds per inference pass (forward only)
   double train_images_per_s = 0, infer_images_per_s = 0;
   // Convolution multiply-adds × 2 FLOPs; a training step counts three passes (forward, data
   // gradient, weight gradient).
