@@ -218,6 +218,46 @@ BOOST_AUTO_TEST_CASE(sees_changed_weights) {
   BOOST_TEST(max_norm_error(run.in_grad, g.input.values) <= kTolerance);
 }
 
+// An inference pass of a single block with fewer than 16 tiles (one 8×8 image: 4 tiles of 4×4)
+// runs as im2col, the same bits as the im2col layer; four such images (16 tiles) run as Winograd.
+BOOST_AUTO_TEST_CASE(small_inference_passes_run_as_im2col) {
+  const Case c{"small", 24, 8, 8, 32, 3, 1, 4, true, true};
+  const nin::LayerSpec spec = spec_of(c);
+  Run winograd(spec, c, ConvolutionAlgorithm::winograd),
+      im2col(spec, c, ConvolutionAlgorithm::im2col);
+  BOOST_TEST_REQUIRE(winograd.conv.uses_winograd());
+  BOOST_TEST_REQUIRE(winograd.conv.images_per_block() >= c.batch);
+  std::vector<float> in = random_reals(c.channels * c.batch * c.height * c.width, 10, -1, 1);
+  ref::Tensor4 x({c.channels, c.batch, c.height, c.width});
+  x.values = to_double(in);
+  const ref::Tensor4 y = ref::convolution_forward(
+      x, to_double(winograd.weight), to_double(winograd.bias), spec.outputs, spec.window, true);
+  // Image 0 alone: its plane of each channel (the batch's rows hold all four images).
+  const std::int64_t in_plane = c.height * c.width, plane = spec.output.height * spec.output.width;
+  std::vector<float> in_one;
+  std::vector<double> first_image;
+  for (std::int64_t i = 0; i < c.channels; ++i)
+    in_one.insert(in_one.end(), in.begin() + i * c.batch * in_plane,
+                  in.begin() + (i * c.batch + 1) * in_plane);
+  for (std::int64_t o = 0; o < spec.outputs; ++o)
+    first_image.insert(first_image.end(), y.values.begin() + o * c.batch * plane,
+                       y.values.begin() + (o * c.batch + 1) * plane);
+  const auto eval = [&](Run& run, std::int64_t images) {
+    std::vector<float> out(static_cast<std::size_t>(spec.outputs * images * plane));
+    std::vector<float>& input = images == 1 ? in_one : in;
+    run.conv.forward({input.data(), c.channels, images, c.height, c.width},
+                     {out.data(), spec.outputs, images, spec.output.height, spec.output.width},
+                     Phase::eval);
+    return out;
+  };
+  const std::vector<float> one = eval(winograd, 1);
+  BOOST_TEST(one == eval(im2col, 1), boost::test_tools::per_element());
+  BOOST_TEST(max_norm_error(one, first_image) <= kTolerance);
+  const std::vector<float> four = eval(winograd, c.batch);
+  BOOST_TEST(max_norm_error(four, y.values) <= kTolerance);
+  BOOST_TEST(four != eval(im2col, c.batch));  // Winograd rounds differently
+}
+
 // Automatic choice: Winograd for stride-1 3×3 and 5×5 with enough channels only;
 // NIN_CONVOLUTION=im2col forces im2col; a bad value is a usage error.
 BOOST_AUTO_TEST_CASE(chooses_where_it_applies) {

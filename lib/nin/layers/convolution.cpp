@@ -22,6 +22,11 @@ void relu_in_place(float* row, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) row[i] = std::max(row[i], 0.0f);
 }
 
+// Fewer tiles than this in a single-block inference pass (one small image, say) and Winograd's 36
+// GEMMs cost more than im2col's one: each packs its whole transformed kernel (36 times the weights
+// in all) for a few columns. Such a pass runs as im2col.
+constexpr std::int64_t kMinWinogradTiles = 16;
+
 // Below these many input channels im2col is as fast as Winograd (nin-bench on 32×32 planes, 192
 // outputs, 2 AMD EPYC cores): the transforms cost per tile and output channel whatever the input
 // channels, while the GEMM work they save grows with them. F(2×2, 5×5) moves 36 values for 4
@@ -77,13 +82,16 @@ Convolution::Convolution(const LayerSpec& spec, std::int64_t max_batch, bool tra
       winograd_scratch_(0),
       images_per_block_(
           std::max<std::int64_t>(1, kTargetBlockColumns / spec.output.height / spec.output.width)),
-      max_block_columns_(std::min(images_per_block_, max_batch) * spec.output.height *
-                         spec.output.width),
-      columns_(pointwise_ || winograd_forward_
-                   ? 0
-                   : fan_in() * max_block_columns_ +
-                         (spec.input.height + 2 * spec.window.pad_h) *
-                             (spec.input.width + 2 * spec.window.pad_w)) {
+      im2col_images_(
+          pointwise_ ? 0
+          : winograd_forward_
+              ? std::min(max_batch, (kMinWinogradTiles - 1) / winograd_forward_->tiles_per_image())
+              : std::min(images_per_block_, max_batch)),
+      max_block_columns_(im2col_images_ * spec.output.height * spec.output.width),
+      columns_(im2col_images_ == 0 ? 0
+                                   : fan_in() * max_block_columns_ +
+                                         (spec.input.height + 2 * spec.window.pad_h) *
+                                             (spec.input.width + 2 * spec.window.pad_w)) {
   const std::int64_t chunks = max_batch_chunks(max_batch);
   if (training) {
     training_chunks_ = chunks;
@@ -269,7 +277,9 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
   const BatchShare share =
       phase == Phase::train ? batch_share(in.batch) : BatchShare::single_chunk(in.batch);
   const Blocks blocks = blocks_of(share);
-  if (winograd_forward_) {
+  const bool few_tiles =
+      winograd_forward_ && in.batch * winograd_forward_->tiles_per_image() < kMinWinogradTiles;
+  if (winograd_forward_ && !(few_tiles && blocks.count == 1 && phase == Phase::eval)) {
     const float* kernel = transformed_kernel(
         *winograd_forward_, WinogradCorrelation::KernelLayout::direct, weight, forward_kernel_);
     if (blocks.count == 1) {  // one block: spread its GEMMs and transforms instead

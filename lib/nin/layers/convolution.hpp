@@ -101,7 +101,8 @@ class Convolution final : public Layer {
   ThreadScratch winograd_scratch_;
   TransformedKernel forward_kernel_, adjoint_kernel_;
   std::int64_t images_per_block_;
-  std::int64_t max_block_columns_;  // output pixels of the largest block
+  std::int64_t im2col_images_;      // images lowered at once: a block's, or a small Winograd pass's
+  std::int64_t max_block_columns_;  // output pixels of the largest lowered block
   ThreadScratch columns_;  // im2col block (fan_in × block columns), then one zero-padded plane
   std::int64_t training_chunks_ = 0;          // the most chunks of a training pass (0: no training)
   ThreadScratch kernel_gradient_scratch_{0};  // Winograd: a chunk's transformed weight gradient
