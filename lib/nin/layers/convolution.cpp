@@ -352,14 +352,12 @@ void Convolution::forward_one_block(ConstActivations in, Activations out, const 
   const std::int64_t column_pieces = (cols + kSpreadColumns - 1) / kSpreadColumns;
   const std::int64_t row_pieces = std::clamp<std::int64_t>(
       (kMinPieces + column_pieces - 1) / column_pieces, 1, std::max<std::int64_t>(1, M / 32));
-  const auto row_start = [&](std::int64_t piece) {
+  const auto row_start = [&](std::int64_t piece) {  // row_start(row_pieces) == M
     return std::min(M, (M * piece / row_pieces + kRowAlign - 1) / kRowAlign * kRowAlign);
   };
   parallel_for(column_pieces * row_pieces, [&](std::int64_t piece) {
     const std::int64_t j0 = piece / row_pieces * kSpreadColumns;
-    const std::int64_t o0 = row_start(piece % row_pieces);
-    const std::int64_t o1 =
-        piece % row_pieces + 1 == row_pieces ? M : row_start(piece % row_pieces + 1);
+    const std::int64_t o0 = row_start(piece % row_pieces), o1 = row_start(piece % row_pieces + 1);
     if (o0 == o1) return;
     multiply_columns(weight, bias, source + j0, source_row, out, j0,
                      std::min(kSpreadColumns, cols - j0), o0, o1);
