@@ -183,8 +183,9 @@ int main(int argc, char** argv) {
       "nin-bench", "time a network's layers, training and inference, or image decoding",
       "NET [options] | --decode DIR --input HxWxC [options]",
       "Times NET (a preset name, spec file or model file) on random data: per-layer forward and\n"
-      "backward milliseconds of a training step, training images/s (forward, backward, SGD\n"
-      "update) and inference images/s. With --decode, times reading the image folder DIR\n"
+      "backward milliseconds of a training step and milliseconds of an inference pass (at\n"
+      "--infer-batch; 1 gives the latency of one image), training images/s (forward, backward,\n"
+      "SGD update) and inference images/s. With --decode, times reading the image folder DIR\n"
       "instead: listing, decoding and converting every image to --input, in images/s.\n"
       "Under mpirun (mpirun -np N nin-bench NET), times data-parallel training as nin-train runs\n"
       "it: each process its share of every batch, with the share of a step spent communicating;\n"
