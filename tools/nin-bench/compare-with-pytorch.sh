@@ -2,7 +2,8 @@
 # Runs nin-bench and PyTorch (torch_from_spec.py: the same network, built from the preset's spec)
 # side by side on this machine, in one run, and prints the ratios, the training step's share of the
 # sgemm peak (sgemm_peak.c), 1→2 thread scaling, batch-1 latency (one image per forward, as
-# `nin-eval --images -` runs) and peak memory. Usage: compare-with-pytorch.sh.
+# `nin-eval --images -` runs; the median of three turns of each side) and peak memory.
+# Usage: compare-with-pytorch.sh.
 # Needs python3-torch (/usr/bin/python3), a C compiler and the build in $NIN_BUILD_DIR or ./build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +23,8 @@ json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1])
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$1"; }
 ratio() { /usr/bin/python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 peak_kb() { sed -n 's/^peak_kb=//p' "$1"; }
+# The median of images/s figures, as milliseconds per image.
+median_ms() { /usr/bin/python3 -c "import statistics,sys; print(1000 / statistics.median(map(float, sys.argv[1:])))" "$@"; }
 
 core=$("$bench" table-4.4 --iterations 1 --batch 2 --infer-batch 2 --format json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['blas_core'])")
 cc -O2 "$here/sgemm_peak.c" -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -o "$work/sgemm_peak"
@@ -35,12 +38,17 @@ for net in table-4.4 nin-cifar10; do
   /usr/bin/time -f "peak_kb=%M" -o "$work/torch.time" /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" > "$work/torch.out"
   /usr/bin/time -f "peak_kb=%M" -o "$work/nin.time" "$bench" "$net" --threads "$threads" --iterations $iterations --format json > "$work/nin.json"
   "$bench" "$net" --threads 1 --iterations $((iterations / 2)) --format json > "$work/nin1.json"
-  # Batch 1: the inference figure of a run whose inference batch is one image, timed over about
-  # as long as PyTorch times it (1000 passes, 2 to 4 s).
-  /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" 2 1 3 > "$work/torch-b1.out"
-  "$bench" "$net" --threads "$threads" --batch 2 --infer-batch 1 --iterations 1000 --format json > "$work/nin-b1.json"
-  t_latency=$(/usr/bin/python3 -c "print(1000 / float('$(field "$work/torch-b1.out" infer_img_s)'))")
-  n_latency=$(/usr/bin/python3 -c "print(1000 / float('$(json "$work/nin-b1.json" infer_images_per_s)'))")
+  # Batch 1: the inference figure of a run whose inference batch is one image, nin's timed over
+  # about as long as PyTorch times its own (1000 passes, 2 to 4 s). The two sides take turns three
+  # times and each keeps its median: one run of PyTorch's has moved by up to half from the next.
+  t_runs=() n_runs=()
+  for turn in 1 2 3; do
+    /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" 2 1 3 > "$work/torch-b1.out"
+    t_runs+=("$(field "$work/torch-b1.out" infer_img_s)")
+    "$bench" "$net" --threads "$threads" --batch 2 --infer-batch 1 --iterations 1000 --format json > "$work/nin-b1.json"
+    n_runs+=("$(json "$work/nin-b1.json" infer_images_per_s)")
+  done
+  t_latency=$(median_ms "${t_runs[@]}"); n_latency=$(median_ms "${n_runs[@]}")
   t_train=$(field "$work/torch.out" train_img_s); t_infer=$(field "$work/torch.out" infer_img_s)
   n_train=$(json "$work/nin.json" train_images_per_s); n_infer=$(json "$work/nin.json" infer_images_per_s)
   n_gflops=$(json "$work/nin.json" train_gflops)
