@@ -252,6 +252,11 @@ BOOST_AUTO_TEST_CASE(small_inference_passes_run_as_im2col) {
   };
   const std::vector<float> one = eval(winograd, 1);
   BOOST_TEST(one == eval(im2col, 1), boost::test_tools::per_element());
+  Case alone = c;  // a layer built for one image has scratch for one lowered image only
+  alone.batch = 1;
+  Run single(spec, alone, ConvolutionAlgorithm::winograd);
+  BOOST_TEST_REQUIRE(single.conv.uses_winograd());
+  BOOST_TEST(eval(single, 1) == one, boost::test_tools::per_element());
   BOOST_TEST(max_norm_error(one, first_image) <= kTolerance);
   const std::vector<float> four = eval(winograd, c.batch);
   BOOST_TEST(max_norm_error(four, y.values) <= kTolerance);

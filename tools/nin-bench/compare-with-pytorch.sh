@@ -42,7 +42,7 @@ for net in table-4.4 nin-cifar10; do
   # about as long as PyTorch times its own (1000 passes, 2 to 4 s). The two sides take turns three
   # times and each keeps its median: one run of PyTorch's has moved by up to half from the next.
   t_runs=() n_runs=()
-  for turn in 1 2 3; do
+  for _ in 1 2 3; do
     /usr/bin/python3 "$here/torch_from_spec.py" "$models/$net.json" "$threads" 2 1 3 > "$work/torch-b1.out"
     t_runs+=("$(field "$work/torch-b1.out" infer_img_s)")
     "$bench" "$net" --threads "$threads" --batch 2 --infer-batch 1 --iterations 1000 --format json > "$work/nin-b1.json"

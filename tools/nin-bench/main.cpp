@@ -118,10 +118,11 @@ void write_markdown(const std::string& network, int threads, const nin::Benchmar
     forward += r.layers.forward_ms[i];
     backward += r.layers.backward_ms[i];
   }
-  table.rows.push_back({"Total", fixed(forward, 3), fixed(backward, 3), "100.0%",
-                        fixed(r.train_gflops, 1),
-                        r.gemm_peak_gflops > 0 ? fixed(r.train_gflops / r.gemm_peak_gflops, 2) : "",
-                        fixed(inference, 3)});
+  table.rows.push_back(
+      {"Total", fixed(forward, 3), fixed(backward, 3), "100.0%", fixed(r.train_gflops, 1),
+       r.gemm_peak_gflops > 0 ? fixed(r.train_gflops / r.gemm_peak_gflops, 2) : "",
+       r.inference_layers.forward_ms.size() == r.layers.forward_ms.size() ? fixed(inference, 3)
+                                                                          : ""});
   std::cout << "Network " << network << ", ";
   if (r.processes > 1) std::cout << r.processes << " processes × ";
   std::cout << threads << " threads, training batch " << o.batch << ", inference batch "

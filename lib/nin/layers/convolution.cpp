@@ -277,9 +277,10 @@ void Convolution::forward(ConstActivations in, Activations out, Phase phase) {
   const BatchShare share =
       phase == Phase::train ? batch_share(in.batch) : BatchShare::single_chunk(in.batch);
   const Blocks blocks = blocks_of(share);
+  // Fewer than 16 tiles are fewer than 256 output pixels, so the pass is one block.
   const bool few_tiles =
       winograd_forward_ && in.batch * winograd_forward_->tiles_per_image() < kMinWinogradTiles;
-  if (winograd_forward_ && !(few_tiles && blocks.count == 1 && phase == Phase::eval)) {
+  if (winograd_forward_ && !(few_tiles && phase == Phase::eval)) {
     const float* kernel = transformed_kernel(
         *winograd_forward_, WinogradCorrelation::KernelLayout::direct, weight, forward_kernel_);
     if (blocks.count == 1) {  // one block: spread its GEMMs and transforms instead

@@ -53,8 +53,9 @@ class WinogradCorrelation {
   void transform_kernel(const float* weight, KernelLayout layout, float* transformed) const;
 
   // Images [n0, n1): channel c of image n is at in + c·in_row + n·height·width (out likewise with
-  // out_row). `bias` may be null. With `spread`, the 36 GEMMs and the output transform run in
-  // parallel (for a block that is the whole pass, e.g. one image); the result is the same bits.
+  // out_row). `bias` may be null. With `spread`, the input transform (by groups of channels), the
+  // 36 GEMMs and the output transform run in parallel (for a block that is the whole pass, e.g.
+  // one image); the result is the same bits.
   void run(const float* transformed, const float* in, std::int64_t in_row, const float* bias,
            bool relu, float* out, std::int64_t out_row, std::int64_t n0, std::int64_t n1,
            float* scratch, bool spread = false) const;
